@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# House rules a compiler does not enforce (STYLE.md §1, §11):
+# banned calls, lib/ never exits, every header guarded and self-contained.
+. "$(dirname "$0")/../lib/harness.sh"
+cd "$NK_TOP" || exit 1
+
+srcs=$(git ls-files '*.c' '*.h' 2>/dev/null || find lib multiping stormwatch mailprobe bgpwatch tests fuzz -name '*.[ch]')
+
+hits=$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|atoll)\s*\(' $srcs 2>/dev/null |
+	grep -vE '^\S+:[0-9]+:\s*(/\*|\*|//)')
+if [ -z "$hits" ]; then
+	nk_pass banned-calls
+else
+	nk_fail banned-calls "$(echo "$hits" | head -3 | tr '\n' ' ')"
+fi
+
+hits=$(grep -nE '\b(exit|_exit|abort)\s*\(' lib/*.c 2>/dev/null)
+if [ -z "$hits" ]; then
+	nk_pass lib-never-exits
+else
+	nk_fail lib-never-exits "$(echo "$hits" | head -3 | tr '\n' ' ')"
+fi
+
+bad=""
+for h in lib/*.h; do
+	guard=NK_$(basename "$h" .h | tr 'a-z' 'A-Z')_H
+	grep -q "#ifndef $guard" "$h" || bad="$bad $h(guard)"
+	printf '#include "%s"\n' "$(basename "$h")" >"$NK_TMP/hdr.c"
+	if ! cc -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Werror \
+		-Ilib $(pkg-config --cflags json-c) -fsyntax-only "$NK_TMP/hdr.c" 2>"$NK_TMP/hdr.err"; then
+		bad="$bad $h(not self-contained: $(head -1 "$NK_TMP/hdr.err"))"
+	fi
+done
+if [ -z "$bad" ]; then
+	nk_pass headers-guarded-and-self-contained
+else
+	nk_fail headers-guarded-and-self-contained "$bad"
+fi
+exit "$NK_FAILED"
