@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# bgpwatch collect as a BMP listener for FRR 8.4 (bgpd -M bmp): the same
+# scenario as bgpwatch_live_bmp.sh (GoBGP), so both BMP senders must give
+# the events a direct session gives: "withdrawn by A, still via B",
+# unreachable, and a peer down with the NOTIFICATION reason. FRR quirks
+# (lab-recipes/bgp.md C): Peer Down before the first Peer Up, its own AS
+# prepended in Route Monitoring, pre-policy needing soft-reconfiguration.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/bgp-lab.sh"
+
+BW=$(nk_bin bgpwatch)
+if [ ! -x "$BW" ]; then
+	nk_fail frrbmp-setup "bgpwatch not built at $BW"
+	exit 1
+fi
+nk_need_root frrbmp || exit 0
+for t in exabgp /usr/lib/frr/bgpd vtysh; do
+	if ! command -v "$t" >/dev/null; then
+		nk_skip frrbmp "$t not installed (scripts/deps/bgpwatch.txt)"
+		exit 0
+	fi
+done
+if ! bgp_lab_up; then
+	nk_fail frrbmp-setup "namespace lab did not come up"
+	exit 1
+fi
+T=$NK_TMP
+OUT=$T/bw.out
+cat >"$T/bw.conf" <<CONF
+[bmp]
+listen = 10.201.0.2:11019
+view = pre-policy
+[upstream A]
+peer = 10.201.0.2
+asn = 65030
+[upstream B]
+peer = 10.201.0.6
+asn = 65031
+[watch]
+prefix = 192.0.2.0/24
+prefix = 198.51.100.0/24
+CONF
+BWPID=$(nk_daemon_ns "$BGP_NS_C" bw "$BW" collect --config "$T/bw.conf" --json)
+nk_wait_for 5 grep -q "event=collector_started" "$T/bw.err" || {
+	nk_fail frrbmp-start "collector: $(cat "$T/bw.err")"
+	exit 1
+}
+mkdir -p "$T/frr" && chmod 0777 "$T/frr"
+cat >"$T/frr/bgpd.conf" <<FRR
+frr defaults traditional
+hostname frrBMP
+log file $T/frr/bgpd.log informational
+router bgp 65040
+ bgp router-id 10.201.0.1
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ timers bgp 10 30
+ neighbor 10.201.0.2 remote-as 65030
+ neighbor 10.201.0.2 timers connect 2
+ neighbor 10.201.0.6 remote-as 65031
+ neighbor 10.201.0.6 timers connect 2
+ address-family ipv4 unicast
+  neighbor 10.201.0.2 soft-reconfiguration inbound
+  neighbor 10.201.0.6 soft-reconfiguration inbound
+ exit-address-family
+ bmp targets lab
+  bmp connect 10.201.0.2 port 11019 min-retry 500 max-retry 2000
+  bmp monitor ipv4 unicast pre-policy
+  bmp monitor ipv4 unicast post-policy
+ exit
+exit
+FRR
+nk_daemon_ns "$BGP_NS_P" bgpd /usr/lib/frr/bgpd -M bmp -f "$T/frr/bgpd.conf" -Z -S \
+	-p 179 -l 10.201.0.1 -P 0 --vty_socket "$T/frr" -i "$T/frr/bgpd.pid" >/dev/null
+exa() { # NAME LOCAL AS
+	cat >"$T/exa-$1.conf" <<EXA
+process cmds {
+    run /usr/bin/tail -n +1 -F $T/cmds-$1.txt;
+    encoder text;
+}
+neighbor 10.201.0.1 {
+    router-id $2;
+    local-address $2;
+    local-as $3;
+    peer-as 65040;
+    hold-time 30;
+    family { ipv4 unicast; }
+    api { processes [ cmds ]; }
+}
+EXA
+	printf '%s\n' \
+		"announce route 192.0.2.0/24 next-hop self as-path [ $3 64500 ] origin igp" \
+		"announce route 198.51.100.0/24 next-hop self as-path [ $3 64501 ] origin igp" \
+		>"$T/cmds-$1.txt"
+	nk_daemon_ns "$BGP_NS_C" "exa$1" env exabgp.daemon.user=root \
+		exabgp.log.destination="$T/exa-$1.log" exabgp.api.ack=false \
+		exabgp.daemon.daemonize=false exabgp "$T/exa-$1.conf" >/dev/null
+}
+exa A 10.201.0.2 65030
+exa B 10.201.0.6 65031
+
+if nk_wait_for 30 bgp_has "$OUT" bmp_router_up "frrBMP"; then
+	nk_pass frrbmp-router-up
+else
+	nk_fail frrbmp-router-up "no bmp_router_up: $(tail -3 "$T/bw.err")"
+fi
+for n in A B; do
+	if nk_wait_for 40 bgp_has "$OUT" session_up "\"peer\":\"$n\""; then
+		nk_pass "frrbmp-peer-up-$n"
+	else
+		nk_fail "frrbmp-peer-up-$n" "no session_up for $n via FRR BMP"
+	fi
+done
+nk_wait_for 20 bash -c "[ \$(grep -c '\"event\":\"announced\".*192.0.2.0/24' $OUT) -ge 2 ]" ||
+	nk_fail frrbmp-announced "192.0.2.0/24 not announced by both via FRR BMP"
+echo 'withdraw route 192.0.2.0/24' >>"$T/cmds-A.txt"
+if nk_wait_for 10 bgp_has "$OUT" withdrawn "withdrawn by A, still via B"; then
+	nk_pass frrbmp-withdrawn-still-via
+else
+	nk_fail frrbmp-withdrawn-still-via "$(grep 192.0.2.0 "$OUT" | tail -3)"
+fi
+echo 'withdraw route 192.0.2.0/24' >>"$T/cmds-B.txt"
+if nk_wait_for 10 bgp_has "$OUT" unreachable '"prefix":"192.0.2.0/24"'; then
+	nk_pass frrbmp-unreachable
+else
+	nk_fail frrbmp-unreachable "no unreachable via FRR BMP"
+fi
+echo 'neighbor 10.201.0.1 teardown 2' >>"$T/cmds-B.txt"
+if nk_wait_for 15 bgp_has "$OUT" session_down "peer down: BMP from frrBMP: remote system closed the session with a NOTIFICATION: administrative shutdown"; then
+	nk_pass frrbmp-peer-down-reason
+else
+	nk_fail frrbmp-peer-down-reason "$(grep session_down "$OUT" | tail -2)"
+fi
+kill -TERM "$BWPID"
+exit $NK_FAILED
