@@ -88,22 +88,38 @@ $B pair "$N" "SMTP 25 STARTTLS"     "$MP --plugin -k smtp+tls://127.0.0.1:11025"
 $B pair "$N" "587 STARTTLS+AUTH"    "$MP --plugin --cafile $CA $CR submission://probe1@127.0.0.1:11587" "$P/check_smtp -H 127.0.0.1 -p 11587 -S -A LOGIN -U probe1 -P secret1"
 $B pair "$N" "DNS A (nsd 11054)"    "$MP --plugin dns 127.0.0.1:11054 www.lab.test A 192.0.2.10 192.0.2.11" "$P/check_dig -H 127.0.0.1 -p 11054 -l www.lab.test -a 192.0.2.10"
 $B pair "$N" "DNS A (127.53.0.1:53)" "$MP --plugin dns 127.53.0.1 www.lab.test A"  "$P/check_dns -H www.lab.test -s 127.53.0.1"
+# 100 distinct mailboxes box001..box100 (password pwNNN), with their
+# netrc lines in the credentials file; again after each Dovecot rewrite.
+add_boxes() {
+	local i
+	for i in $(seq -w 1 100); do
+		echo "box$i:{PLAIN}pw$i:65534:65534::$MLAB/mail/box$i::" >>"$MLAB/etc/passwd"
+		mkdir -p "$MLAB/mail/box$i"
+	done
+	chown -R 65534:65534 "$MLAB/mail"
+	grep -q '^machine 127.0.0.1 login box001 ' "$MLAB/creds" ||
+		for i in $(seq -w 1 100); do echo "machine 127.0.0.1 login box$i password pw$i"; done >>"$MLAB/creds"
+	for p in 11143 12143; do
+		for i in $(seq -w 1 100); do printf 'imap://box%s@127.0.0.1:%s\n' "$i" "$p"; done >"$MLAB/urls-$p"
+	done
+}
+add_boxes
 export BENCH_OUT=$MLAB/bench.tsv
 NB=$(( N < 5 ? N : 5 ))
 # One block of 100-mailbox figures against the Dovecot now running.
-hundred() { # LABEL
-	local dv
+hundred() { # LABEL [PORT]
+	local dv port=${2:-11143}
 	dv=$(cat "$MLAB/run/dovecot.fg")
 	: >"$BENCH_OUT"
-	echo "-- 100 mailbox probes (IMAP login + EXAMINE INBOX), Dovecot $1; server cpu = Dovecot's process tree (pid $dv)"
-	$B tree "$NB" "$dv" "mailprobe, 1 mailbox"                 "$MP --plugin $CR imap://probe1@127.0.0.1:11143"
-	$B tree "$NB" "$dv" "mailprobe, 100 mailboxes concurrently" "$MP --plugin $CR -n 100 imap://probe1@127.0.0.1:11143"
-	$B tree 1 "$dv" "check_imap, 100 sequential runs (login)" "for i in \$(seq 100); do $P/check_imap -H 127.0.0.1 -p 11143 -E -s 'a LOGIN probe1 secret1\\r\\na LOGOUT\\r\\n' -e 'a OK' >/dev/null; done"
-	$B tree 1 "$dv" "mailprobe, 100 sequential runs (login)"  "for i in \$(seq 100); do $MP --plugin $CR imap://probe1@127.0.0.1:11143 >/dev/null; done"
-	$B tree "$NB" "$dv" "mailprobe, 1 banner probe"               "$MP --plugin imap://127.0.0.1:11143"
-	$B tree "$NB" "$dv" "mailprobe, 100 banner probes concurrently" "$MP --plugin -n 100 imap://127.0.0.1:11143"
-	$B tree 1 "$dv" "check_imap, 100 sequential banner runs"   "for i in \$(seq 100); do $P/check_imap -H 127.0.0.1 -p 11143 >/dev/null; done"
-	$MP --json $CR -n 100 imap://probe1@127.0.0.1:11143 >"$MLAB/hundred.json"
+	echo "-- 100 mailboxes box001..box100 (IMAP login + EXAMINE INBOX), Dovecot $1; server cpu = Dovecot's process tree (pid $dv)"
+	$B tree "$NB" "$dv" "mailprobe, 1 mailbox"                 "$MP --plugin $CR imap://box001@127.0.0.1:$port"
+	$B tree "$NB" "$dv" "mailprobe, 100 mailboxes concurrently" "$MP --plugin $CR \$(cat $MLAB/urls-$port)"
+	$B tree 1 "$dv" "check_imap, 100 sequential runs (login)" "for i in \$(seq -w 1 100); do $P/check_imap -H 127.0.0.1 -p $port -E -s \"a LOGIN box\$i pw\$i\\r\\na LOGOUT\\r\\n\" -e 'a OK' >/dev/null; done"
+	$B tree 1 "$dv" "mailprobe, 100 sequential runs (login)"  "for i in \$(seq -w 1 100); do $MP --plugin $CR imap://box\$i@127.0.0.1:$port >/dev/null; done"
+	$B tree "$NB" "$dv" "mailprobe, 1 banner probe"               "$MP --plugin imap://127.0.0.1:$port"
+	$B tree "$NB" "$dv" "mailprobe, 100 banner probes concurrently" "$MP --plugin -n 100 imap://127.0.0.1:$port"
+	$B tree 1 "$dv" "check_imap, 100 sequential banner runs"   "for i in \$(seq 100); do $P/check_imap -H 127.0.0.1 -p $port >/dev/null; done"
+	$MP --json $CR $(cat "$MLAB/urls-$port") >"$MLAB/hundred.json"
 	python3 - "$MLAB/hundred.json" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
@@ -126,12 +142,26 @@ hundred "default (a login process forked per connection)"
 # Dovecot's high-performance mode (tests/lib/mail-lab.sh MLAB_DOVECOT_FAST)
 mlab_dovecot_stop
 MLAB_DOVECOT_FAST=1 mlab_write_dovecot 2>/dev/null
+add_boxes
 if mlab_dovecot_start; then
-	$MP --plugin $CR -n 100 imap://probe1@127.0.0.1:11143 >/dev/null # warm the pre-forked imap processes
+	$MP --plugin $CR $(cat "$MLAB/urls-11143") >/dev/null # warm the pre-forked imap processes
 	hundred "high-performance mode (service_count = 0, process_min_avail)"
 else
 	echo "bench mailprobe: Dovecot did not restart in high-performance mode"
 fi
+# The same 100 mailboxes as a monitoring host sees a remote mail host: a
+# relay adds BENCH_WAN_MS (default 20) ms each way, so every round trip of
+# the IMAP exchange costs what it costs over a WAN.
+WAN_MS=${BENCH_WAN_MS:-20}
+python3 bench/delay_relay.py 12143 11143 "$WAN_MS" >"$MLAB/relay.out" 2>&1 &
+relay=$!
+for _ in $(seq 50); do grep -q ready "$MLAB/relay.out" 2>/dev/null && break; sleep 0.1; done
+if grep -q ready "$MLAB/relay.out"; then
+	hundred "high-performance mode behind a relay adding $WAN_MS ms each way (python3 bench/delay_relay.py 12143 11143 $WAN_MS)" 12143
+else
+	echo "bench mailprobe: the delay relay did not start"
+fi
+kill "$relay" 2>/dev/null; wait "$relay" 2>/dev/null
 echo "-- mailprobe's own cost per process (startup = loading libcurl's 30-odd shared libraries)"
 $B one "$N" "mailprobe --version (no probe, no curl init)" "$MP --version"
 $B one "$N" "mailprobe, 1 banner probe"                   "$MP --plugin imap://127.0.0.1:11143"
