@@ -15,10 +15,12 @@
 #include "bmpcmd.h"
 #include "collect.h"
 #include "engine_cmd.h"
+#include "statuscmd.h"
 #endif
 
 static const char usage_line[] =
-    "bgpwatch [OPTIONS] dump|replay|check|show|diff|collect|bmp-decode ARGS...";
+    "bgpwatch [OPTIONS] dump|replay|check|show|diff|collect|status|bmp-decode "
+    "ARGS...";
 
 static void
 print_usage(FILE *out)
@@ -36,8 +38,10 @@ print_usage(FILE *out)
 	    "PREFIX\n"
 	    "  diff A B                              what changed between two "
 	    "RIB dumps, per upstream\n"
-	    "  collect --config F [--json]           live BGP sessions "
+	    "  collect --config F [--json|--tui]     live BGP sessions "
 	    "(receive-only collector)\n"
+	    "  status FILE [-w R] [-c R] [--max-age S]  plugin check of a "
+	    "collector's status file\n"
 	    "  bmp-decode PCAP...                    BMP streams in captures "
 	    "as JSON lines\n"
 	    "see bgpwatch(1)\n",
@@ -157,6 +161,8 @@ cmd_main(int argc, char **argv)
 		return engine_cmd_diff(argc - 1, argv + 1);
 	if (strcmp(cmd, "collect") == 0)
 		return collect_cmd(argc - 1, argv + 1);
+	if (strcmp(cmd, "status") == 0)
+		return statuscmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "bmp-decode") == 0)
 		return bmpcmd_decode(argc - 1, argv + 1);
 #endif

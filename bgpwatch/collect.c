@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,10 +25,14 @@
 #include "dump.h"
 #include "engine_cmd.h"
 #include "event.h"
+#include "livestate.h"
+#include "livetui.h"
 #include "log.h"
 #include "loop.h"
 #include "mrt.h"
+#include "priv.h"
 #include "rd.h"
+#include "ribdump.h"
 
 #define NS_S 1000000000LL
 #define BGP_STD_MAX 4096 /* RFC 4271 §4.1 without RFC 8654 */
@@ -66,6 +71,14 @@ struct sess {
 	struct nk_mrt_ctx mctx;
 	uint64_t n_updates;
 	bool gone; /* removed by a reload: freed after the pass */
+	/* RFC 4724 */
+	uint16_t gr_time_s; /* the peer's restart time (its OPEN); 0 none */
+	uint8_t gr_fams;    /* its families (bit 0 IPv4, bit 1 IPv6) */
+	bool notified;      /* a NOTIFICATION ended it: no graceful restart */
+	uint64_t t_gr;      /* restart timer: stale routes go when it fires */
+	uint8_t stale_fams; /* families with stale routes pending */
+	int64_t up_ns;      /* when it reached Established (monotonic) */
+	uint64_t n_pfx[2];  /* prefixes announced in this session, v4/v6 */
 };
 
 struct listener {
@@ -102,7 +115,11 @@ struct collect {
 	uint64_t n_rec, n_rec_err;
 	uint64_t md5_fail, md5_unexpected;
 	bool md5_known;
+	bool dropped;       /* privileges given up (nk_priv_drop) */
+	int64_t rib_due_ns; /* next TABLE_DUMP_V2 snapshot (monotonic) */
 	int exit_code;
+	struct livestate *ls; /* snapshot for the TUI and the status file */
+	struct livetui *tui;  /* --tui */
 };
 
 /* ---------------------------------------------------------------- config */
@@ -190,7 +207,8 @@ collect_cfg_load(const char *path, struct collect_cfg *c, struct nk_err *err)
 	}
 	static const char *const ckeys[] = {"asn", "router_id", "listen",
 	    "hold_time", "open_timeout", "connect_retry", "connect_retry_max",
-	    "extended_messages", "addpath", "graceful_restart", "record", NULL};
+	    "extended_messages", "addpath", "graceful_restart", "record",
+	    "user", "status_file", "record_rib_every", NULL};
 	if (nk_config_check_keys(cfg, s, ckeys, err) < 0)
 		goto out;
 	v = 0;
@@ -237,6 +255,38 @@ collect_cfg_load(const char *path, struct collect_cfg *c, struct nk_err *err)
 	const char *rec = nk_config_get(s, "record", NULL);
 	if (rec != NULL)
 		(void)snprintf(c->record, sizeof(c->record), "%s", rec);
+	const char *stf = nk_config_get(s, "status_file", NULL);
+	if (stf != NULL && strlen(stf) + 5 > sizeof(c->status_file)) {
+		nk_err_set(err, "%s: [collector] status_file too long", path);
+		goto out;
+	}
+	if (stf != NULL)
+		(void)snprintf(
+		    c->status_file, sizeof(c->status_file), "%s", stf);
+	if (nk_config_get_duration_ns(cfg, s, "record_rib_every", NS_S, 0,
+		7 * 86400 * NS_S, &c->record_rib_every_ns, err) < 0)
+		goto out;
+	if (c->record_rib_every_ns > 0 && c->record_rib_every_ns < NS_S) {
+		nk_err_set(err,
+		    "%s: [collector] record_rib_every: 0 (off) or at least 1 s",
+		    path);
+		goto out;
+	}
+	if (c->record_rib_every_ns > 0 && c->record[0] == '\0') {
+		nk_err_set(err,
+		    "%s: [collector] record_rib_every needs record = FILE "
+		    "(the snapshots go into it)",
+		    path);
+		goto out;
+	}
+	const char *user = nk_config_get(s, "user", NULL);
+	if (user != NULL && strlen(user) >= sizeof(c->user)) {
+		nk_err_set(
+		    err, "%s: [collector] user '%s' too long", path, user);
+		goto out;
+	}
+	(void)snprintf(c->user, sizeof(c->user), "%s",
+	    user != NULL ? user : NK_PRIV_DEFAULT_USER);
 	if (nk_config_get_bool(cfg, s, "extended_messages", &c->ext_msg, err) <
 		0 ||
 	    nk_config_get_bool(cfg, s, "addpath", &c->addpath, err) < 0 ||
@@ -492,6 +542,41 @@ rec_write(struct sess *s, uint16_t subtype, const uint8_t *msg, size_t mlen,
 		c->n_rec++;
 }
 
+/*
+ * record_rib_every: a TABLE_DUMP_V2 snapshot of what the engine holds
+ * into the record file, between the BGP4MP_ET records, so a replay can
+ * start from any snapshot. Scheduled from the previous deadline.
+ */
+static void
+rec_rib_fire(struct nk_loop *loop, void *ctx, int64_t now_ns)
+{
+	struct collect *c = ctx;
+	struct ribdump_stats st;
+	struct nk_err err = {{0}};
+
+	(void)now_ns;
+	c->rib_due_ns += c->cfg.record_rib_every_ns;
+	(void)nk_loop_timer_add(loop, c->rib_due_ns, rec_rib_fire, c);
+	if (c->rec == NULL)
+		return;
+	int64_t t0 = nk_clock_mono_ns();
+	if (ribdump_write(c->rec, c->w, c->cfg.router_id,
+		(uint32_t)(nk_clock_real_ns() / NS_S), &st, &err) < 0) {
+		c->n_rec_err++;
+		nk_log(NK_LOG_ERR, "rib_record_failed", "file=%s cause=\"%s\"",
+		    c->cfg.record, nk_err_msg(&err));
+		return;
+	}
+	c->n_rec += st.n_records;
+	nk_log(NK_LOG_INFO, "rib_recorded",
+	    "file=%s peers=%zu prefixes=%llu routes=%llu skipped=%llu "
+	    "bytes=%llu took_ms=%lld",
+	    c->cfg.record, watch_n_peers(c->w),
+	    (unsigned long long)st.n_prefixes, (unsigned long long)st.n_routes,
+	    (unsigned long long)st.n_skipped, (unsigned long long)st.bytes,
+	    (long long)((nk_clock_mono_ns() - t0) / 1000000));
+}
+
 static void
 rec_flush(struct nk_loop *loop, void *ctx, int64_t now_ns)
 {
@@ -571,6 +656,139 @@ feed_state(struct sess *s, enum sstate from, enum sstate to)
 
 static void sess_schedule_connect(struct sess *s, int64_t now_ns);
 
+/* ----------------------------------------------------- graceful restart */
+
+static int
+fam_of_afi(uint16_t afi)
+{
+	return afi == NK_AFI_IPV4 ? AF_INET : afi == NK_AFI_IPV6 ? AF_INET6 : 0;
+}
+
+static const char *
+afi_safi_name(uint16_t afi, uint8_t safi)
+{
+	if (afi == NK_AFI_IPV4)
+		return safi == NK_SAFI_UNICAST  ? "IPv4 unicast"
+		    : safi == NK_SAFI_MULTICAST ? "IPv4 multicast"
+						: "IPv4";
+	if (afi == NK_AFI_IPV6)
+		return safi == NK_SAFI_UNICAST  ? "IPv6 unicast"
+		    : safi == NK_SAFI_MULTICAST ? "IPv6 multicast"
+						: "IPv6";
+	return "AFI/SAFI";
+}
+
+static void
+sess_event_init(struct sess *s, struct watch_event *ev, const char *name,
+    enum nk_severity sev)
+{
+	int64_t now = nk_clock_real_ns();
+
+	memset(ev, 0, sizeof(*ev));
+	ev->name = name;
+	ev->sev = sev;
+	ev->ts = (uint32_t)(now / NS_S);
+	ev->usec = (uint32_t)(now % NS_S / 1000);
+	ev->peer = s->pc.name;
+	ev->peer_addr = s->pc.addr;
+	ev->peer_as = s->pc.asn;
+}
+
+/* Withdraw the stale routes of family fam (0: all) that are left. */
+static size_t
+gr_flush(struct sess *s, int fam, const char *why)
+{
+	size_t n = watch_peer_stale_flush(
+	    s->c->w, &s->pc.addr, s->pc.asn, fam, nk_clock_real_ns(), why);
+	s->stale_fams &= (uint8_t)(fam == AF_INET ? ~1u
+		: fam == AF_INET6                 ? ~2u
+						  : 0u);
+	if (s->stale_fams == 0) {
+		nk_loop_timer_cancel(s->c->loop, s->t_gr);
+		s->t_gr = 0;
+	}
+	return n;
+}
+
+static void
+gr_expire(struct nk_loop *loop, void *ctx, int64_t now_ns)
+{
+	struct sess *s = ctx;
+	struct watch_event ev;
+	(void)loop;
+	(void)now_ns;
+
+	s->t_gr = 0;
+	size_t n = gr_flush(
+	    s, 0, "stale after graceful restart: restart time expired");
+	s->stale_fams = 0;
+	nk_log(NK_LOG_INFO, "gr_expired",
+	    "peer=%s restart_time_s=%u stale_withdrawn=%zu state=%s",
+	    s->pc.name, s->gr_time_s, n, state_names[s->st]);
+	if (n == 0)
+		return;
+	sess_event_init(s, &ev, "graceful_restart_expired", NK_SEV_WARNING);
+	ev.has_stale_withdrawn = true;
+	ev.stale_withdrawn = n;
+	(void)snprintf(ev.detail, sizeof(ev.detail),
+	    "restart time of %s expired (%u s, session %s): %zu stale "
+	    "routes withdrawn",
+	    s->pc.name, s->gr_time_s, state_names[s->st], n);
+	engine_out_event(&s->c->out, &ev);
+}
+
+/* The session of a restarting peer went down: its routes are stale now;
+ * they go at End-of-RIB, or all of them when the restart time runs out. */
+static void
+gr_start(struct sess *s, uint16_t restart_s)
+{
+	nk_loop_timer_cancel(s->c->loop, s->t_gr);
+	s->stale_fams = s->gr_fams;
+	s->t_gr = nk_loop_timer_add(s->c->loop,
+	    nk_loop_now_ns(s->c->loop) + (int64_t)restart_s * NS_S, gr_expire,
+	    s);
+}
+
+/* RFC 4724 §2: End-of-RIB of one AFI/SAFI. */
+static void
+on_eor(struct sess *s, uint16_t afi, uint8_t safi)
+{
+	struct watch_event ev;
+	int fam = fam_of_afi(afi);
+	size_t n = 0;
+	bool stale = false;
+
+	/* SAFI multicast shares the engine's table: only unicast flushes */
+	uint8_t bit = fam == AF_INET ? 1 : fam == AF_INET6 ? 2 : 0;
+	if (safi == NK_SAFI_UNICAST && (s->stale_fams & bit) != 0) {
+		stale = true;
+		n = gr_flush(s, fam,
+		    "stale after graceful restart, not sent again before "
+		    "End-of-RIB");
+	}
+	sess_event_init(s, &ev, "end_of_rib", NK_SEV_INFO);
+	ev.afi = afi;
+	ev.safi = safi;
+	ev.prefixes = fam == AF_INET6 ? s->n_pfx[1]
+	    : fam == AF_INET          ? s->n_pfx[0]
+				      : 0;
+	/* ms precision, as outage_s */
+	ev.up_s = (double)((nk_loop_now_ns(s->c->loop) - s->up_ns) / 1000000) /
+	    1000.0;
+	ev.has_stale_withdrawn = stale;
+	ev.stale_withdrawn = n;
+	char st[80] = "";
+	if (stale)
+		(void)snprintf(st, sizeof(st),
+		    "; %zu stale routes not sent again withdrawn", n);
+	(void)snprintf(ev.detail, sizeof(ev.detail),
+	    "End-of-RIB from %s for %s (AFI %u SAFI %u): %llu prefixes in "
+	    "%.3f s%s",
+	    s->pc.name, afi_safi_name(afi, safi), afi, safi,
+	    (unsigned long long)ev.prefixes, ev.up_s, st);
+	engine_out_event(&s->c->out, &ev);
+}
+
 static void
 sess_timers_cancel(struct sess *s)
 {
@@ -606,8 +824,20 @@ sess_close(struct sess *s, uint8_t code, uint8_t sub, const uint8_t *data,
 	nk_mrt_ctx_fini(&s->mctx);
 	nk_mrt_ctx_init(&s->mctx);
 	if (was == S_ESTABLISHED) {
+		/* RFC 4724 §4.2: the TCP session of a restarting peer ended
+		 * (no NOTIFICATION either way): keep its routes as stale. */
+		uint16_t gr = code == 0 && !s->notified ? s->gr_time_s : 0;
+		watch_peer_graceful(c->w, &s->pc.addr, s->pc.asn, gr);
 		watch_set_reason(c->w, reason);
 		feed_state(s, S_ESTABLISHED, S_IDLE);
+		if (gr > 0) {
+			gr_start(s, gr);
+		} else if (s->t_gr != 0) {
+			/* the engine withdrew every route, stale ones too */
+			nk_loop_timer_cancel(c->loop, s->t_gr);
+			s->t_gr = 0;
+			s->stale_fams = 0;
+		}
 	} else {
 		coll_event(c, "session_error", NK_SEV_WARNING, &s->pc, NULL,
 		    "session with %s closed in %s: %s", s->pc.name,
@@ -723,6 +953,16 @@ on_open(struct sess *s, const uint8_t *body, size_t len, int64_t now_ns)
 	    (o.addpath[NK_BGP_FAM_IPV4] & NK_BGP_ADDPATH_SEND) != 0;
 	s->max_msg =
 	    s->c->cfg.ext_msg && o.ext_msg ? NK_BGP_MAX_LEN : BGP_STD_MAX;
+	/* RFC 4724 §3: graceful restart when both sides announce it */
+	s->gr_time_s =
+	    s->c->cfg.graceful_restart && o.graceful_restart ? o.gr_time_s : 0;
+	s->gr_fams = (uint8_t)((o.mp[NK_BGP_FAM_IPV4] || !o.any_mp ? 1 : 0) |
+	    (o.mp[NK_BGP_FAM_IPV6] ? 2 : 0));
+	/* §4.2: back without the capability: the stale routes go now */
+	if (s->t_gr != 0 && s->gr_time_s == 0)
+		(void)gr_flush(s, 0,
+		    "stale after graceful restart, peer came back without "
+		    "it");
 	send_keepalive(s);
 	s->st = S_OPENCONFIRM;
 	watch_peer_connecting(s->c->w, &s->pc.addr, s->pc.asn);
@@ -748,6 +988,8 @@ on_keepalive(struct sess *s, int64_t now_ns)
 	if (s->st == S_OPENCONFIRM) {
 		s->st = S_ESTABLISHED;
 		s->backoff_ns = 0;
+		s->up_ns = now_ns;
+		s->n_pfx[0] = s->n_pfx[1] = 0;
 		feed_state(s, S_OPENCONFIRM, S_ESTABLISHED);
 		nk_loop_timer_cancel(s->c->loop, s->t_ka);
 		s->t_ka = 0;
@@ -756,11 +998,24 @@ on_keepalive(struct sess *s, int64_t now_ns)
 	}
 }
 
+/* Count the prefixes of the session (for end_of_rib), then the engine. */
+static int
+sess_elem(void *arg, const struct nk_mrt_elem *e)
+{
+	struct sess *s = arg;
+
+	if (e->kind == NK_MRT_E_ANNOUNCE)
+		s->n_pfx[e->prefix.addr.family == AF_INET6 ? 1 : 0]++;
+	return watch_elem(s->c->w, e);
+}
+
 static int
 on_update(struct sess *s, const uint8_t *body, size_t len)
 {
 	struct nk_mrt_elem proto;
 	struct nk_err err = {{0}};
+	uint16_t afi;
+	uint8_t safi;
 
 	if (s->st != S_ESTABLISHED) {
 		sess_fail(s, NK_BGP_E_FSM, s->st == S_OPENSENT ? 1 : 2, NULL, 0,
@@ -768,9 +1023,13 @@ on_update(struct sess *s, const uint8_t *body, size_t len)
 		return -1;
 	}
 	s->n_updates++;
+	if (nk_bgp_update_eor(body, len, &afi, &safi) == 1) {
+		on_eor(s, afi, safi);
+		return 0;
+	}
 	elem_proto(s, &proto);
 	int rc = nk_mrt_update_elems(
-	    &s->mctx, &proto, body, len, s->as4, watch_elem, s->c->w, &err);
+	    &s->mctx, &proto, body, len, s->as4, sess_elem, s, &err);
 	if (rc < 0) {
 		/* RFC 7606 §3: framing of the UPDATE itself lost: reset */
 		sess_fail(s, NK_BGP_E_UPDATE, 1, NULL, 0, nk_err_msg(&err));
@@ -793,6 +1052,7 @@ on_notification(struct sess *s, const uint8_t *body, size_t len)
 	(void)nk_bgpmsg_notify_reason(&n, r, sizeof(r));
 	(void)snprintf(why, sizeof(why), "%s (NOTIFICATION %u/%u from peer)", r,
 	    n.code, n.subcode);
+	s->notified = true; /* RFC 4724 §4: a NOTIFICATION ends it for good */
 	sess_close(s, 0, 0, NULL, 0, why);
 }
 
@@ -944,6 +1204,7 @@ sess_start(struct sess *s, int fd, bool outgoing, int64_t now_ns)
 	s->fd = fd;
 	s->outgoing = outgoing;
 	s->st = S_OPENSENT;
+	s->notified = false;
 	s->rx_len = 0;
 	s->as4 = false;
 	s->addpath = false;
@@ -1080,6 +1341,7 @@ sess_free(struct sess *s)
 	if (s == NULL)
 		return;
 	nk_loop_timer_cancel(s->c->loop, s->t_retry);
+	nk_loop_timer_cancel(s->c->loop, s->t_gr);
 	sess_timers_cancel(s);
 	if (s->fd >= 0) {
 		nk_loop_del_fd(s->c->loop, s->fd);
@@ -1497,6 +1759,7 @@ shutdown_all(struct collect *c, const char *why)
 		if (s->fd < 0)
 			continue;
 		uint8_t b[320];
+		s->notified = true;
 		if (s->st >= S_OPENSENT)
 			send_bytes(s, b,
 			    nk_bgpmsg_cease_fmt(NK_BGP_CEASE_ADMIN_SHUTDOWN,
@@ -1552,6 +1815,69 @@ on_usr1(struct nk_loop *loop, int signo, void *ctx)
 			    (unsigned long long)c->bmp[i]->b.n_msgs,
 			    (unsigned long long)c->bmp[i]->b.n_bad,
 			    c->bmp[i]->b.n_up);
+}
+
+/*
+ * Make the listeners of kind cb those of want (fd unused): keep the ones
+ * that stay, bind the new ones, and only then close the ones gone. One
+ * that cannot be bound (after the privilege drop: a port below 1024)
+ * leaves every old listener as it was, with one log line. 0 or -1.
+ */
+static int
+lis_reload(struct collect *c, struct listener *cur, size_t *n_cur,
+    const struct listener *want, size_t n_want, nk_loop_fd_cb cb)
+{
+	struct listener next[COLLECT_MAX_LISTEN];
+	bool opened[COLLECT_MAX_LISTEN] = {false};
+	bool kept[COLLECT_MAX_LISTEN] = {false};
+	const char *what = cb == bmp_accept ? "bmp" : "bgp";
+	char pa[64];
+
+	for (size_t i = 0; i < n_want; i++) {
+		bool found = false;
+		for (size_t j = 0; j < *n_cur && !found; j++)
+			if (!kept[j] && cur[j].port == want[i].port &&
+			    nk_addr_eq(&cur[j].addr, &want[i].addr)) {
+				next[i] = cur[j];
+				kept[j] = found = true;
+			}
+		if (found)
+			continue;
+		struct nk_err e = {{0}};
+		if (listen_one(c, &want[i].addr, want[i].port, cb, &next[i],
+			&e) == 0) {
+			opened[i] = true;
+			continue;
+		}
+		peer_addr_fmt(&want[i].addr, pa, sizeof(pa));
+		nk_log(NK_LOG_ERR, "reload_listen_failed",
+		    "listener=%s port=%u what=%s cause=\"%s%s\" "
+		    "action=\"kept the old listeners and sessions\"",
+		    pa, want[i].port, what, nk_err_msg(&e),
+		    want[i].port < 1024 && c->dropped
+			? " (ports below 1024 need privileges, given up "
+			  "after startup: restart the collector to bind it)"
+			: "");
+		for (size_t k = 0; k < i; k++)
+			if (opened[k]) {
+				nk_loop_del_fd(c->loop, next[k].fd);
+				(void)close(next[k].fd);
+			}
+		return -1;
+	}
+	for (size_t j = 0; j < *n_cur; j++) {
+		if (kept[j])
+			continue;
+		peer_addr_fmt(&cur[j].addr, pa, sizeof(pa));
+		nk_loop_del_fd(c->loop, cur[j].fd);
+		(void)close(cur[j].fd);
+		nk_log(NK_LOG_INFO, "listen_closed", "addr=%s port=%u what=%s",
+		    pa, cur[j].port, what);
+	}
+	if (n_want > 0)
+		memcpy(cur, next, n_want * sizeof(next[0]));
+	*n_cur = n_want;
+	return 0;
 }
 
 static bool
@@ -1617,61 +1943,122 @@ on_hup(struct nk_loop *loop, int signo, void *ctx)
 		    NULL, 0,
 		    "peer removed from the configuration (sent "
 		    "Cease/peer de-configured)");
+		if (s->t_gr != 0)
+			(void)gr_flush(s, 0,
+			    "stale after graceful restart, peer removed from "
+			    "the configuration");
 		sess_free(s);
 	}
 	memcpy(c->sess, keep, n_keep * sizeof(keep[0]));
 	c->n_sess = n_keep;
-	/* listen addresses stay as they were: they were bound before
-	 * privileges were dropped */
+	/* New listen addresses are bound now, after the privilege drop: one
+	 * that cannot be (a port below 1024) keeps the old set. The user
+	 * and the record file stay as they were at startup. */
+	struct listener want[COLLECT_MAX_LISTEN];
+	for (size_t i = 0; i < nc->n_listen; i++)
+		want[i] = (struct listener){
+		    -1, nc->listen[i].addr, nc->listen[i].port};
+	bool lis_ok = lis_reload(c, c->lis, &c->n_lis, want, nc->n_listen,
+			  on_accept) == 0;
+	for (size_t i = 0; i < nc->n_bmp_listen; i++)
+		want[i] = (struct listener){
+		    -1, nc->bmp_listen[i].addr, nc->bmp_listen[i].port};
+	bool bmp_ok = lis_reload(c, c->bmp_lis, &c->n_bmp_lis, want,
+			  nc->n_bmp_listen, bmp_accept) == 0;
 	struct collect_cfg old = c->cfg;
 	c->cfg = *nc;
-	c->cfg.n_listen = old.n_listen;
-	memcpy(c->cfg.listen, old.listen, sizeof(old.listen));
-	c->cfg.n_bmp_listen = old.n_bmp_listen;
-	memcpy(c->cfg.bmp_listen, old.bmp_listen, sizeof(old.bmp_listen));
+	if (!lis_ok) {
+		c->cfg.n_listen = old.n_listen;
+		memcpy(c->cfg.listen, old.listen, sizeof(old.listen));
+	}
+	if (!bmp_ok) {
+		c->cfg.n_bmp_listen = old.n_bmp_listen;
+		memcpy(
+		    c->cfg.bmp_listen, old.bmp_listen, sizeof(old.bmp_listen));
+	}
+	memcpy(c->cfg.user, old.user, sizeof(old.user));
+	memcpy(c->cfg.record, old.record, sizeof(old.record));
+	c->cfg.record_rib_every_ns = old.record_rib_every_ns;
 	watch_set_cfg(c->w, &c->cfg.watch);
 	listener_md5(c);
 	nk_log(NK_LOG_INFO, "reloaded",
-	    "config=%s peers=%zu added=%zu removed=%zu", c->path, c->n_sess,
-	    n_new, n_gone);
+	    "config=%s peers=%zu added=%zu removed=%zu listeners=%s", c->path,
+	    c->n_sess, n_new, n_gone,
+	    lis_ok && bmp_ok ? "as configured" : "kept");
 	free(nc);
 }
 
 /* ------------------------------------------------------------- command */
 
-enum { OPT_LISTEN_ONLY = 256 };
+/*
+ * STYLE.md §7: become [collector] user (default nobody), or with an empty
+ * user keep the uid and clear every capability. What still works after:
+ * outgoing connections, TCP_MD5SIG on any socket we own (the kernel asks
+ * for no capability), binding ports >= 1024. What does not: binding a
+ * port below 1024 on reload, reopening the record file.
+ */
+static int
+priv_drop(struct collect *c, struct nk_err *err)
+{
+	uid_t was = geteuid();
+	/* Not root (systemd's DynamicUser with CAP_NET_BIND_SERVICE): the
+	 * uid stays, the capability goes. */
+	int rc = c->cfg.user[0] == '\0' || geteuid() != 0
+	    ? nk_priv_drop_caps(err)
+	    : nk_priv_drop(c->cfg.user, err);
+	if (rc < 0)
+		return -1;
+	c->dropped = true;
+	const struct passwd *pw = getpwuid(geteuid());
+	nk_log(NK_LOG_INFO, "privileges_dropped",
+	    "user=%s uid=%u gid=%u was_uid=%u capabilities=none "
+	    "no_new_privs=1",
+	    pw != NULL ? pw->pw_name : "?", (unsigned)geteuid(),
+	    (unsigned)getegid(), (unsigned)was);
+	return 0;
+}
+
+enum { OPT_LISTEN_ONLY = 256, OPT_TUI };
 
 static int
 copt(void *ctx, int id, const char *arg, struct nk_err *err)
 {
-	(void)ctx;
-	(void)id;
+	bool *tui = ctx;
 	(void)arg;
 	(void)err;
+	if (id == OPT_TUI)
+		*tui = true;
 	return 0;
 }
+
+static void live_hook(void *arg, const struct watch_event *ev);
+static int live_start(struct collect *c, bool tui, bool syslog,
+    struct nk_err *err);
 
 int
 collect_cmd(int argc, char **argv)
 {
 	static const struct nk_cli_opt opts[] = {
+	    {"tui", 0, NK_CLI_NO_ARG, OPT_TUI, NULL,
+		"the live ncurses screen (livetui.h)"},
 	    {NULL, 0, NK_CLI_NO_ARG, 0, NULL, NULL},
 	};
 	struct nk_cli_common common;
+	bool tui = false;
 	struct nk_err err = {{0}};
 	struct collect *c = NULL;
 	int rc = 2;
 
 	memset(&common, 0, sizeof(common));
 	int first =
-	    nk_cli_parse(argc, argv, opts, copt, NULL, &common, true, &err);
+	    nk_cli_parse(argc, argv, opts, copt, &tui, &common, true, &err);
 	if (first < 0) {
 		fprintf(stderr, "bgpwatch collect: %s\n", nk_err_msg(&err));
 		return NK_CLI_EXIT_USAGE;
 	}
 	if (common.help) {
 		nk_cli_help(stdout, "bgpwatch collect",
-		    "bgpwatch collect --config FILE [--json]",
+		    "--config FILE [--json | --tui]",
 		    "Receive-only BGP collector: live sessions feed the "
 		    "watch engine; see bgpwatch(1).",
 		    opts);
@@ -1681,6 +2068,11 @@ collect_cmd(int argc, char **argv)
 		fprintf(stderr,
 		    "bgpwatch collect: want --config FILE and no "
 		    "other arguments\n");
+		return NK_CLI_EXIT_USAGE;
+	}
+	if (tui && (common.json || livetui_check(&err) < 0)) {
+		fprintf(stderr, "bgpwatch collect: option '--tui': %s\n",
+		    common.json ? "not with --json" : nk_err_msg(&err));
 		return NK_CLI_EXIT_USAGE;
 	}
 	nk_log_init("bgpwatch",
@@ -1699,13 +2091,17 @@ collect_cmd(int argc, char **argv)
 		return NK_CLI_EXIT_USAGE;
 	}
 	c->out.json = common.json;
-	c->out.text = !common.json;
+	c->out.text = !common.json && !tui;
+	c->out.hook = live_hook;
+	c->out.hook_arg = c;
+	c->ls = livestate_new(c);
 	/* a daemon's events are read as they happen, also from a pipe */
 	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 	c->out.sink = nk_event_sink_new("bgpwatch", NULL, stdout);
 	c->loop = nk_loop_new();
 	c->w = watch_new(&c->cfg.watch, engine_out_event, &c->out);
-	if (c->out.sink == NULL || c->loop == NULL || c->w == NULL) {
+	if (c->out.sink == NULL || c->loop == NULL || c->w == NULL ||
+	    c->ls == NULL) {
 		fprintf(stderr, "bgpwatch collect: out of memory\n");
 		goto out;
 	}
@@ -1740,10 +2136,25 @@ collect_cmd(int argc, char **argv)
 			goto out;
 		}
 		rec_flush(c->loop, c, now + NS_S);
+		if (c->cfg.record_rib_every_ns > 0) {
+			c->rib_due_ns = now + c->cfg.record_rib_every_ns;
+			(void)nk_loop_timer_add(
+			    c->loop, c->rib_due_ns, rec_rib_fire, c);
+		}
+	}
+	/* Everything privileged is open (listeners on :179, the record
+	 * file): give up root before the first byte from a peer. */
+	if (priv_drop(c, &err) < 0) {
+		fprintf(stderr, "bgpwatch collect: %s\n", nk_err_msg(&err));
+		goto out;
 	}
 	nk_log(NK_LOG_INFO, "collector_started",
 	    "config=%s asn=%u peers=%zu listen=%zu bmp_listen=%zu", c->path,
 	    c->cfg.asn, c->n_sess, c->n_lis, c->n_bmp_lis);
+	if (live_start(c, tui, common.syslog, &err) < 0) {
+		fprintf(stderr, "bgpwatch collect: %s\n", nk_err_msg(&err));
+		goto out;
+	}
 	if (nk_loop_run(c->loop, &err) < 0) {
 		nk_log(NK_LOG_ERR, "loop_failed", "cause=\"%s\"",
 		    nk_err_msg(&err));
@@ -1751,6 +2162,8 @@ collect_cmd(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	livetui_close(c->tui); /* the terminal back before the last lines */
+	livestate_free(c->ls);
 	if (c->loop != NULL)
 		for (size_t i = 0; i < c->n_sess; i++)
 			sess_free(c->sess[i]);
@@ -1782,4 +2195,74 @@ out:
 	nk_event_sink_free(c->out.sink);
 	free(c);
 	return rc;
+}
+
+/* ------------------------------------------------- live faces (livetui) */
+
+static void
+live_hook(void *arg, const struct watch_event *ev)
+{
+	struct collect *c = arg;
+	livestate_event(c->ls, ev);
+	livetui_event(c->tui, ev);
+}
+
+/* The status file and the screen start last: after the privilege drop,
+ * so the file belongs to the collector's user. */
+static int
+live_start(struct collect *c, bool tui, bool syslog, struct nk_err *err)
+{
+	if (c->cfg.status_file[0] != '\0' &&
+	    livestate_file_start(c->ls, c->loop, c->cfg.status_file, err) < 0)
+		return -1;
+	if (tui && (livetui_open(&c->tui, syslog, err) < 0 ||
+		       livetui_attach(c->tui, c, c->ls, c->loop, err) < 0))
+		return -1;
+	return 0;
+}
+
+size_t
+collect_sessions(
+    const struct collect *c, struct collect_sess_info *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_sess && n < max; i++) {
+		const struct sess *s = c->sess[i];
+		if (s == NULL || s->gone)
+			continue;
+		out[n].name = s->pc.name;
+		out[n].addr = s->pc.addr;
+		out[n].asn = s->pc.asn;
+		out[n].state = state_names[s->st];
+		out[n].established = s->st == S_ESTABLISHED;
+		out[n].n_updates = s->n_updates;
+		n++;
+	}
+	return n;
+}
+
+const struct watch *
+collect_watch(const struct collect *c)
+{
+	return c->w;
+}
+
+const struct watch_cfg *
+collect_watch_cfg(const struct collect *c)
+{
+	return &c->cfg.watch;
+}
+
+void
+collect_stop(struct collect *c)
+{
+	nk_log(NK_LOG_INFO, "stopping", "cause=\"q pressed\" sessions=%zu",
+	    c->n_sess);
+	shutdown_all(c,
+	    "collector shutting down (sent Cease/administrative "
+	    "shutdown)");
+	for (size_t i = 0; i < MAX_BMP_ROUTERS; i++)
+		if (c->bmp[i] != NULL)
+			bmp_conn_close(c->bmp[i], "collector shutting down");
+	nk_loop_stop(c->loop);
 }

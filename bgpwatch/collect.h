@@ -48,6 +48,11 @@ struct collect_cfg {
 	size_t n_bmp_listen;
 	int bmp_view;     /* enum bmpin_view */
 	char record[512]; /* MRT BGP4MP_ET file of what is received, "" */
+	int64_t record_rib_every_ns; /* TABLE_DUMP_V2 snapshot into it; 0 off */
+	/* user to run as once the sockets and files are open (default
+	 * nobody); "": keep the current user, still drop capabilities */
+	char user[64];
+	char status_file[512]; /* JSON snapshot (livestate.h), "" */
 	struct collect_peer_cfg peer[WATCH_MAX_UPSTREAMS];
 	size_t n_peer;
 	struct watch_cfg watch;
@@ -60,5 +65,25 @@ int collect_cfg_load(
 
 /* `bgpwatch collect`: argv starts at "collect". Returns the exit code. */
 int collect_cmd(int argc, char **argv);
+
+/* ---- what the live faces (livestate, livetui) read of a running
+ * collector ---- */
+struct collect;
+struct collect_sess_info {
+	const char *name; /* valid until the next reload */
+	struct nk_addr addr;
+	uint32_t asn;
+	const char *state; /* "Idle" ... "Established" */
+	bool established;
+	uint64_t n_updates;
+};
+/* Fill out[] with up to max configured BGP sessions; returns how many. */
+size_t collect_sessions(
+    const struct collect *c, struct collect_sess_info *out, size_t max);
+const struct watch *collect_watch(const struct collect *c);
+const struct watch_cfg *collect_watch_cfg(const struct collect *c);
+/* Stop as SIGTERM does: NOTIFICATION Cease to every peer, then the loop
+ * ends. */
+void collect_stop(struct collect *c);
 
 #endif

@@ -122,6 +122,8 @@ engine_out_event(void *arg, const struct watch_event *ev)
 	    nk_log_str(e1, sizeof(e1), ev->detail));
 	if (o->tui != NULL)
 		tuiface_event(o->tui, ev);
+	if (o->hook != NULL)
+		o->hook(o->hook_arg, ev);
 	if (o->json && o->sink != NULL) {
 		struct json_object *j =
 		    nk_event_begin(o->sink, ev->name, ev->sev, ns);
@@ -163,6 +165,21 @@ engine_out_event(void *arg, const struct watch_event *ev)
 		if (ev->has_outage)
 			nk_event_add_double(
 			    j, "outage_s", (double)ev->outage_ms / 1000.0);
+		if (ev->afi != 0) {
+			nk_event_add_uint(j, "afi", ev->afi);
+			nk_event_add_uint(j, "safi", ev->safi);
+			nk_event_add_uint(j, "prefixes", ev->prefixes);
+			nk_event_add_double(j, "up_s", ev->up_s);
+		}
+		if (ev->graceful_restart) {
+			nk_event_add_bool(j, "graceful_restart", true);
+			nk_event_add_uint(
+			    j, "restart_time_s", ev->restart_time_s);
+			nk_event_add_uint(j, "stale_routes", ev->stale_routes);
+		}
+		if (ev->has_stale_withdrawn)
+			nk_event_add_uint(
+			    j, "stale_withdrawn", ev->stale_withdrawn);
 		nk_event_add_str(j, "detail", ev->detail);
 		(void)nk_event_emit(o->sink, j);
 	} else if (o->text) {

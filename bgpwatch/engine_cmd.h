@@ -16,6 +16,9 @@ struct out {
 	bool json;
 	bool text;
 	struct tuiface *tui;
+	/* also called with every event (the live collector's faces) */
+	void (*hook)(void *hook_arg, const struct watch_event *ev);
+	void *hook_arg;
 };
 /* A watch_event_cb; arg is a struct out. */
 void engine_out_event(void *arg, const struct watch_event *ev);

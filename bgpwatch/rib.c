@@ -721,6 +721,21 @@ rib_attr_view(const struct rib *r, uint32_t id, struct rib_attr_view *v)
 }
 
 int
+rib_attr_raw(const struct rib *r, uint32_t id, const uint8_t **raw, size_t *len,
+    unsigned *asn_len, bool *mrt_rib)
+{
+	if (id == 0 || id >= r->attrs.n_ents || r->attrs.ents[id].refs == 0)
+		return -1;
+	const struct blob *b = &r->attrs.ents[id];
+	size_t off = 2 + nh_len(b->data[1]);
+	*raw = b->data + off;
+	*len = b->klen - off;
+	*asn_len = (b->data[0] & 0x0f) == 4 ? 4 : 2;
+	*mrt_rib = (b->data[0] & 0x10) != 0;
+	return 0;
+}
+
+int
 rib_aspath_get(
     const struct rib *r, uint32_t aspath_id, struct nk_bgp_aspath *out)
 {
@@ -809,7 +824,7 @@ rib_set(struct rib *r, const struct nk_prefix *p, uint16_t peer,
 			return -1;
 		n->n = 1;
 		n->cap = 1;
-		n->rt.one = (struct rib_route){attr, ts, path_id, peer, 0};
+		n->rt.one = (struct rib_route){attr, ts, path_id, peer, 0, 0};
 		r->n_prefixes++;
 		r->n_routes++;
 		return 0;
@@ -827,14 +842,15 @@ rib_set(struct rib *r, const struct nk_prefix *p, uint16_t peer,
 				return -1;
 			v = node_routes(n);
 		}
-		v[n->n++] = (struct rib_route){attr, ts, path_id, peer, 0};
+		v[n->n++] = (struct rib_route){attr, ts, path_id, peer, 0, 0};
 		r->n_routes++;
 		return 0;
 	}
 	struct rib_route *rt = &v[i];
 	*old_attr = rt->attr;
+	rt->stale = 0;
 	if (rt->attr == 0 && attr != 0) {
-		if (rt->flaps < UINT16_MAX)
+		if (rt->flaps < UINT8_MAX)
 			rt->flaps++;
 		r->n_routes++;
 		r->n_withdrawn--;
@@ -1000,6 +1016,11 @@ rib_walk(const struct rib *rc, rib_walk_cb cb, void *arg)
 	return rc2;
 }
 
+/* The stale mark took no room: a full table holds millions of these. */
+_Static_assert(sizeof(struct rib_route) == 16, "rib_route grew");
+
+enum clear_mode { CLEAR_ALL, CLEAR_MARK_STALE, CLEAR_STALE };
+
 struct clear_ctx {
 	struct rib *r;
 	uint16_t peer;
@@ -1007,6 +1028,8 @@ struct clear_ctx {
 	rib_peer_down_cb cb;
 	void *arg;
 	size_t n;
+	enum clear_mode mode;
+	int family; /* CLEAR_STALE: AF_INET/AF_INET6, 0 both */
 };
 
 static int
@@ -1015,15 +1038,26 @@ clear_one(void *arg, const struct nk_prefix *p, const struct rib_route *routes,
 {
 	struct clear_ctx *c = arg;
 
+	if (c->mode == CLEAR_STALE && c->family != 0 &&
+	    p->addr.family != c->family)
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		if (routes[i].peer != c->peer || routes[i].attr == 0)
 			continue;
 		struct rib_route *rt =
 		    (struct rib_route *)(uintptr_t)&routes[i];
+		if (c->mode == CLEAR_MARK_STALE) {
+			rt->stale = 1;
+			c->n++;
+			continue;
+		}
+		if (c->mode == CLEAR_STALE && !rt->stale)
+			continue;
 		if (c->cb != NULL)
 			c->cb(c->arg, p, rt->attr);
 		rib_attr_unref(c->r, rt->attr);
 		rt->attr = 0;
+		rt->stale = 0;
 		rt->since = c->ts;
 		c->r->n_routes--;
 		c->r->n_withdrawn++;
@@ -1036,7 +1070,24 @@ size_t
 rib_peer_clear(
     struct rib *r, uint16_t peer, uint32_t ts, rib_peer_down_cb cb, void *arg)
 {
-	struct clear_ctx c = {r, peer, ts, cb, arg, 0};
+	struct clear_ctx c = {r, peer, ts, cb, arg, 0, CLEAR_ALL, 0};
+	(void)rib_walk(r, clear_one, &c);
+	return c.n;
+}
+
+size_t
+rib_peer_mark_stale(struct rib *r, uint16_t peer)
+{
+	struct clear_ctx c = {r, peer, 0, NULL, NULL, 0, CLEAR_MARK_STALE, 0};
+	(void)rib_walk(r, clear_one, &c);
+	return c.n;
+}
+
+size_t
+rib_peer_sweep_stale(struct rib *r, uint16_t peer, int family, uint32_t ts,
+    rib_peer_down_cb cb, void *arg)
+{
+	struct clear_ctx c = {r, peer, ts, cb, arg, 0, CLEAR_STALE, family};
 	(void)rib_walk(r, clear_one, &c);
 	return c.n;
 }

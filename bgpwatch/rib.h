@@ -24,7 +24,8 @@ struct rib_route {
 	uint32_t since;   /* time of the last change (epoch s) */
 	uint32_t path_id; /* RFC 7911 */
 	uint16_t peer;    /* peer index (rib_peer_*) */
-	uint16_t flaps;   /* withdrawn->announced cycles seen */
+	uint8_t flaps;    /* withdrawn->announced cycles seen (max 255) */
+	uint8_t stale;    /* RFC 4724: kept over a restart, not re-sent yet */
 };
 
 struct rib *rib_new(void);
@@ -51,6 +52,12 @@ struct rib_attr_view {
 	size_t communities_len;
 };
 int rib_attr_view(const struct rib *r, uint32_t id, struct rib_attr_view *v);
+/* The path attribute section the set was interned from, as received
+ * (borrowed, valid while the set is referenced), with the AS number size
+ * of its AS_PATH (2 or 4) and whether MP_REACH holds only a next hop
+ * (TABLE_DUMP_V2). 0, or -1 for an unknown id. */
+int rib_attr_raw(const struct rib *r, uint32_t id, const uint8_t **raw,
+    size_t *len, unsigned *asn_len, bool *mrt_rib);
 /* The path as text ("65010 64500"); "" when none. */
 size_t rib_aspath_fmt(
     const struct rib *r, uint32_t aspath_id, char *buf, size_t len);
@@ -90,6 +97,17 @@ typedef void (*rib_peer_down_cb)(
     void *arg, const struct nk_prefix *p, uint32_t old_attr);
 size_t rib_peer_clear(
     struct rib *r, uint16_t peer, uint32_t ts, rib_peer_down_cb cb, void *arg);
+
+/*
+ * Graceful restart (RFC 4724 §4.2): mark every announced route of a peer
+ * stale instead of withdrawing it; returns how many. rib_set of a route
+ * (the peer sends it again, or withdraws it) clears its mark.
+ */
+size_t rib_peer_mark_stale(struct rib *r, uint16_t peer);
+/* Withdraw the routes of a peer still marked stale, of one address family
+ * (AF_INET, AF_INET6; 0: both), as rib_peer_clear does. Returns how many. */
+size_t rib_peer_sweep_stale(struct rib *r, uint16_t peer, int family,
+    uint32_t ts, rib_peer_down_cb cb, void *arg);
 
 /*
  * Forget withdrawn routes. Off by default: a withdrawn route keeps its

@@ -76,21 +76,27 @@ add_row(struct tuiface *t, const struct nk_prefix *p)
 }
 
 void
-tuiface_event(struct tuiface *t, const struct watch_event *ev)
+tuiface_fmt_event(const struct watch_event *ev, char *buf, size_t len)
 {
 	char at[NK_CLOCK_RFC3339_LEN], pfx[64] = "";
 
+	nk_clock_fmt_rfc3339((int64_t)ev->ts * NK_NS_PER_SEC, at, sizeof(at));
+	if (ev->has_prefix)
+		(void)nk_prefix_fmt(&ev->prefix, pfx, sizeof(pfx));
+	(void)snprintf(buf, len, "%.19s %-15s %s %.150s", at, ev->name, pfx,
+	    ev->detail);
+}
+
+void
+tuiface_event(struct tuiface *t, const struct watch_event *ev)
+{
 	if (t == NULL)
 		return;
-	nk_clock_fmt_rfc3339((int64_t)ev->ts * NK_NS_PER_SEC, at, sizeof(at));
-	if (ev->has_prefix) {
-		(void)nk_prefix_fmt(&ev->prefix, pfx, sizeof(pfx));
+	if (ev->has_prefix)
 		add_row(t, &ev->prefix);
-	}
 	struct logline *l = &t->log[t->n_log % LOG_MAX];
 	l->sev = ev->sev;
-	(void)snprintf(l->text, sizeof(l->text), "%.19s %-15s %s %.150s", at,
-	    ev->name, pfx, ev->detail);
+	tuiface_fmt_event(ev, l->text, sizeof(l->text));
 	t->n_log++;
 	/* a prefix-count sample of every peer at each event */
 	for (size_t i = 0; t->w != NULL && i < watch_n_peers(t->w) &&
@@ -103,8 +109,8 @@ tuiface_event(struct tuiface *t, const struct watch_event *ev)
 	}
 }
 
-static enum nk_tui_color
-sev_color(enum nk_severity s)
+enum nk_tui_color
+tuiface_sev_color(enum nk_severity s)
 {
 	switch (s) {
 	case NK_SEV_CRITICAL:
@@ -217,7 +223,7 @@ draw(struct tuiface *t)
 		show = have;
 	for (size_t i = t->n_log - show; i < t->n_log; i++, y++) {
 		const struct logline *l = &t->log[i % LOG_MAX];
-		nk_tui_text(t->tui, y, 0, cols, sev_color(l->sev), l->text);
+		nk_tui_text(t->tui, y, 0, cols, tuiface_sev_color(l->sev), l->text);
 	}
 	(void)snprintf(buf, sizeof(buf), "%llu events, %zu peers",
 	    (unsigned long long)t->n_log, watch_n_peers(t->w));

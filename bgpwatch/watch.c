@@ -29,6 +29,7 @@ struct wpeer {
 	uint64_t win_max;
 	uint32_t win_max_ts;
 	bool vis_alarm;
+	uint16_t gr_time_s; /* RFC 4724 restart time; 0: withdraw at down */
 };
 
 /* One route's flap episode (watched prefixes only). */
@@ -756,6 +757,7 @@ struct down_ctx {
 	struct watch *w;
 	const struct nk_mrt_elem *e;
 	int pi;
+	const char *why; /* "session down", "stale after graceful restart" */
 };
 
 static void
@@ -785,12 +787,12 @@ peer_down_one(void *arg, const struct nk_prefix *p, uint32_t old_attr)
 	if (up_after == 0) {
 		ev_init(&ev, "unreachable", NK_SEV_CRITICAL, d->e, peer);
 		(void)snprintf(ev.detail, sizeof(ev.detail),
-		    "withdrawn by %s (session down): no upstream announces it",
-		    peer->name);
+		    "withdrawn by %s (%s): no upstream announces it",
+		    peer->name, d->why);
 	} else {
 		ev_init(&ev, "withdrawn", NK_SEV_WARNING, d->e, peer);
 		(void)snprintf(ev.detail, sizeof(ev.detail),
-		    "withdrawn by %s (session down), still via %s", peer->name,
+		    "withdrawn by %s (%s), still via %s", peer->name, d->why,
 		    via);
 	}
 	(void)snprintf(ev.still_via, sizeof(ev.still_via), "%s", via);
@@ -855,29 +857,47 @@ state_change(struct watch *w, const struct nk_mrt_elem *e, int pi)
 	peer->state_since = e->ts;
 	peer->down_ts = e->ts;
 	peer->down_usec = e->usec;
+	/* RFC 4724 §4.2: a restarting peer's routes stay, marked stale,
+	 * until its End-of-RIB or the restart time (the input's timer). */
+	uint64_t n_stale = 0;
+	if (peer->gr_time_s > 0)
+		n_stale = rib_peer_mark_stale(w->rib, (uint16_t)pi);
 	if (was && !w->quiet) {
+		char what[120];
 		ev_init(&ev, "session_down",
 		    peer->up >= 0 ? NK_SEV_CRITICAL : NK_SEV_WARNING, e, peer);
 		ev.count = peer->n_routes;
+		if (peer->gr_time_s > 0) {
+			ev.graceful_restart = true;
+			ev.restart_time_s = peer->gr_time_s;
+			ev.stale_routes = n_stale;
+			(void)snprintf(what, sizeof(what),
+			    "graceful restart: %llu routes kept as stale for "
+			    "up to %u s",
+			    (unsigned long long)n_stale, peer->gr_time_s);
+		} else {
+			(void)snprintf(what, sizeof(what),
+			    "%llu routes withdrawn",
+			    (unsigned long long)peer->n_routes);
+		}
 		(void)snprintf(ev.reason, sizeof(ev.reason), "%s", w->reason);
 		if (w->reason[0] != '\0')
 			(void)snprintf(ev.detail, sizeof(ev.detail),
 			    "peer down: %s: session with %s left Established "
-			    "(%s -> %s), %llu routes withdrawn",
+			    "(%s -> %s), %s",
 			    w->reason, peer->name, fsm_name(e->old_state),
-			    fsm_name(e->new_state),
-			    (unsigned long long)peer->n_routes);
+			    fsm_name(e->new_state), what);
 		else
 			(void)snprintf(ev.detail, sizeof(ev.detail),
-			    "session with %s left Established (%s -> %s), "
-			    "%llu routes withdrawn",
+			    "session with %s left Established (%s -> %s), %s",
 			    peer->name, fsm_name(e->old_state),
-			    fsm_name(e->new_state),
-			    (unsigned long long)peer->n_routes);
+			    fsm_name(e->new_state), what);
 		ev_emit(w, &ev);
 	}
 	w->reason[0] = '\0';
-	struct down_ctx d = {w, e, pi};
+	if (peer->gr_time_s > 0)
+		return;
+	struct down_ctx d = {w, e, pi, "session down"};
 	size_t n =
 	    rib_peer_clear(w->rib, (uint16_t)pi, e->ts, peer_down_one, &d);
 	peer->n_routes = peer->n_routes > n ? peer->n_routes - n : 0;
@@ -977,6 +997,42 @@ watch_peer_connecting(struct watch *w, const struct nk_addr *addr, uint32_t asn)
 	int pi = peer_idx(w, addr, asn);
 	if (pi >= 0 && w->peers[pi].n_routes == 0)
 		w->peers[pi].established = false;
+}
+
+void
+watch_peer_graceful(struct watch *w, const struct nk_addr *addr, uint32_t asn,
+    uint16_t restart_s)
+{
+	int pi = peer_idx(w, addr, asn);
+	if (pi >= 0)
+		w->peers[pi].gr_time_s = restart_s;
+}
+
+size_t
+watch_peer_stale_flush(struct watch *w, const struct nk_addr *addr,
+    uint32_t asn, int family, int64_t real_ns, const char *why)
+{
+	uint32_t ts = (uint32_t)(real_ns / 1000000000);
+	int pi = peer_idx(w, addr, asn);
+	struct nk_mrt_elem e;
+
+	if (pi < 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.usec = (uint32_t)(real_ns % 1000000000 / 1000);
+	e.peer_addr = *addr;
+	e.peer_as = asn;
+	if (ts > w->last_ts)
+		w->last_ts = ts;
+	struct wpeer *peer = &w->peers[pi];
+	struct down_ctx d = {w, &e, pi, why};
+	size_t n = rib_peer_sweep_stale(
+	    w->rib, (uint16_t)pi, family, ts, peer_down_one, &d);
+	peer->n_routes = peer->n_routes > n ? peer->n_routes - n : 0;
+	if (n > 0)
+		visibility(w, peer, ts, &e);
+	return n;
 }
 
 void

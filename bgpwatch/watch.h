@@ -71,6 +71,20 @@ struct watch_event {
 	char reason[300]; /* why the session went down, "" if unknown */
 	bool has_outage;  /* session_up after a known down time */
 	uint64_t outage_ms;
+	/* end_of_rib (RFC 4724 §2): the family, prefixes received in this
+	 * session, seconds since it came up, stale routes it withdrew */
+	uint16_t afi; /* 0: not an end_of_rib */
+	uint8_t safi;
+	uint64_t prefixes;
+	double up_s;
+	/* session_down of a graceful-restart peer: routes kept as stale for
+	 * up to restart_time_s; end_of_rib and graceful_restart_expired:
+	 * the stale routes withdrawn */
+	bool graceful_restart;
+	uint32_t restart_time_s;
+	uint64_t stale_routes;
+	bool has_stale_withdrawn;
+	uint64_t stale_withdrawn;
 };
 
 typedef void (*watch_event_cb)(void *arg, const struct watch_event *ev);
@@ -96,6 +110,22 @@ void watch_set_reason(struct watch *w, const char *reason);
  * the next state change to Established is a session_up. */
 void watch_peer_connecting(
     struct watch *w, const struct nk_addr *addr, uint32_t asn);
+
+/*
+ * Graceful restart (RFC 4724 §4.2), told by a live input: when the peer
+ * next leaves Established, restart_s > 0 keeps its routes, marked stale,
+ * and the session_down says so; 0 (no capability, or the session ended
+ * with a NOTIFICATION) withdraws them at once as before.
+ */
+void watch_peer_graceful(struct watch *w, const struct nk_addr *addr,
+    uint32_t asn, uint16_t restart_s);
+/* End-of-RIB of a family, or the restart time ran out: withdraw the
+ * routes of the peer still stale (family AF_INET/AF_INET6, 0: both), with
+ * the usual withdrawn/unreachable/lost_visibility events; `why` goes into
+ * their detail ("stale after graceful restart"). real_ns: the events' time
+ * (CLOCK_REALTIME). Returns how many were withdrawn. */
+size_t watch_peer_stale_flush(struct watch *w, const struct nk_addr *addr,
+    uint32_t asn, int family, int64_t real_ns, const char *why);
 
 /* Take a reloaded config: watched prefixes, engine settings and the
  * upstream names; routes and sessions are kept. */

@@ -43,6 +43,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (m.type != NK_BGP_UPDATE)
 		return 0;
+	uint16_t eor_afi = 0;
+	uint8_t eor_safi = 0;
+	(void)nk_bgp_update_eor(m.body, m.body_len, &eor_afi, &eor_safi);
 	if (nk_bgp_update_split(m.body, m.body_len, &u, &cause) < 0)
 		return 0;
 	nk_bgp_attrs_parse(u.attrs, u.attrs_len, &o, &a);

@@ -91,6 +91,37 @@ nk_bgp_update_split(const uint8_t *body, size_t len, struct nk_bgp_update *u,
 }
 
 int
+nk_bgp_update_eor(const uint8_t *body, size_t len, uint16_t *afi, uint8_t *safi)
+{
+	struct nk_bgp_update u;
+	const char *cause = NULL;
+
+	if (nk_bgp_update_split(body, len, &u, &cause) < 0 ||
+	    u.withdrawn_len != 0 || u.nlri_len != 0)
+		return 0;
+	if (u.attrs_len == 0) {
+		*afi = NK_AFI_IPV4;
+		*safi = NK_SAFI_UNICAST;
+		return 1;
+	}
+	/* One attribute, MP_UNREACH_NLRI, of exactly AFI (2) + SAFI (1). */
+	struct nk_rd r = nk_rd_make(u.attrs, u.attrs_len);
+	uint8_t flags = nk_rd_u8(&r);
+	uint8_t type = nk_rd_u8(&r);
+	size_t alen =
+	    (flags & NK_BGP_AF_EXTLEN) ? nk_rd_be16(&r) : nk_rd_u8(&r);
+	struct nk_rd a = nk_rd_sub(&r, alen);
+	uint16_t f = nk_rd_be16(&a);
+	uint8_t sf = nk_rd_u8(&a);
+	if (!nk_rd_ok(&r) || !nk_rd_ok(&a) || type != NK_BGP_A_MP_UNREACH ||
+	    nk_rd_left(&a) != 0 || nk_rd_left(&r) != 0)
+		return 0;
+	*afi = f;
+	*safi = sf;
+	return 1;
+}
+
+int
 nk_bgp_nlri_next(struct nk_rd *r, int family, bool addpath, struct nk_prefix *p,
     uint32_t *path_id)
 {

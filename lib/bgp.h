@@ -97,6 +97,15 @@ struct nk_bgp_update {
 int nk_bgp_update_split(const uint8_t *body, size_t len,
     struct nk_bgp_update *u, const char **cause);
 
+/*
+ * End-of-RIB marker (RFC 4724 §2): an UPDATE body with nothing in it
+ * (IPv4 unicast), or whose only content is an MP_UNREACH_NLRI attribute
+ * holding just AFI and SAFI. 1 with *afi and *safi set; 0 for any other
+ * UPDATE, malformed ones included (the decoder reports those).
+ */
+int nk_bgp_update_eor(
+    const uint8_t *body, size_t len, uint16_t *afi, uint8_t *safi);
+
 /* Decoding options: what the session (or MRT record) negotiated. */
 struct nk_bgp_opts {
 	bool as4;       /* 4-octet AS numbers in AS_PATH/AGGREGATOR */

@@ -219,6 +219,22 @@ nk_priv_drop(const char *user, struct nk_err *err)
 	return verify_no_caps(who, err);
 }
 
+int
+nk_priv_drop_caps(struct nk_err *err)
+{
+	const char *who = "(current user)";
+
+	if (clear_bounds(who, err) != 0 || clear_caps(who, err) != 0)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) != 0) {
+		nk_err_set(err,
+		    "drop privileges to '%s': PR_SET_NO_NEW_PRIVS: %s", who,
+		    strerror(errno));
+		return -1;
+	}
+	return verify_no_caps(who, err);
+}
+
 bool
 nk_priv_can_raw(void)
 {

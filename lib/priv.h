@@ -24,6 +24,14 @@
  */
 int nk_priv_drop(const char *user, struct nk_err *err);
 
+/*
+ * Keep the current uid and gid (root stays uid 0) but clear every
+ * capability, the bounding set too when CAP_SETPCAP allows, and set
+ * PR_SET_NO_NEW_PRIVS: what a daemon configured with an empty user does
+ * after opening its sockets. 0, or -1 with err; the caller must then exit.
+ */
+int nk_priv_drop_caps(struct nk_err *err);
+
 /* True when the process may open raw sockets: CAP_NET_RAW is effective
  * (root normally has it; root in a container may not). */
 bool nk_priv_can_raw(void);

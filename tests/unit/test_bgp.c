@@ -298,6 +298,56 @@ test_aspath_fmt_confed(void **state)
 	assert_int_equal(nk_bgp_aspath_decode(bad, sizeof(bad), 4, &path), -1);
 }
 
+/* RFC 4724 §2 End-of-RIB markers, and UPDATEs that only look like one. */
+static void
+test_update_eor(void **state)
+{
+	(void)state;
+	uint16_t afi = 0;
+	uint8_t safi = 0;
+	const uint8_t v4[] = {0, 0, 0, 0};
+	const uint8_t v6[] = {0, 0, 0, 6, 0x80, 15, 3, 0, 2, 1};
+	const uint8_t v6_ext[] = {0, 0, 0, 7, 0x90, 15, 0, 3, 0, 2, 1};
+	/* MP_UNREACH with a prefix in it: a withdrawal, not End-of-RIB */
+	const uint8_t v6_nlri[] = {
+	    0, 0, 0, 11, 0x80, 15, 8, 0, 2, 1, 32, 0x20, 0x01, 0x0d, 0xb8};
+	/* another attribute besides MP_UNREACH */
+	const uint8_t v6_more[] = {
+	    0, 0, 0, 10, 0x80, 15, 3, 0, 2, 1, 0x40, 1, 1, 0};
+	const uint8_t withdraw4[] = {0, 2, 8, 10, 0, 0};
+	const uint8_t origin_only[] = {0, 0, 0, 4, 0x40, 1, 1, 0};
+	const uint8_t truncated[] = {0, 0, 0, 6, 0x80, 15, 3, 0, 2};
+	const uint8_t lying[] = {0, 0, 0, 6, 0x80, 15, 9, 0, 2, 1};
+
+	assert_int_equal(nk_bgp_update_eor(v4, sizeof(v4), &afi, &safi), 1);
+	assert_int_equal(afi, 1);
+	assert_int_equal(safi, 1);
+	assert_int_equal(nk_bgp_update_eor(v6, sizeof(v6), &afi, &safi), 1);
+	assert_int_equal(afi, 2);
+	assert_int_equal(safi, 1);
+	afi = 0;
+	assert_int_equal(
+	    nk_bgp_update_eor(v6_ext, sizeof(v6_ext), &afi, &safi), 1);
+	assert_int_equal(afi, 2);
+	afi = 7;
+	assert_int_equal(
+	    nk_bgp_update_eor(v6_nlri, sizeof(v6_nlri), &afi, &safi), 0);
+	assert_int_equal(
+	    nk_bgp_update_eor(v6_more, sizeof(v6_more), &afi, &safi), 0);
+	assert_int_equal(
+	    nk_bgp_update_eor(withdraw4, sizeof(withdraw4), &afi, &safi), 0);
+	assert_int_equal(
+	    nk_bgp_update_eor(origin_only, sizeof(origin_only), &afi, &safi),
+	    0);
+	assert_int_equal(
+	    nk_bgp_update_eor(truncated, sizeof(truncated), &afi, &safi), 0);
+	assert_int_equal(
+	    nk_bgp_update_eor(lying, sizeof(lying), &afi, &safi), 0);
+	assert_int_equal(nk_bgp_update_eor(v4, 3, &afi, &safi), 0);
+	assert_int_equal(nk_bgp_update_eor(NULL, 0, &afi, &safi), 0);
+	assert_int_equal(afi, 7); /* untouched when not End-of-RIB */
+}
+
 int
 main(void)
 {
@@ -311,6 +361,7 @@ main(void)
 	    cmocka_unit_test(test_mp_reach_nexthops),
 	    cmocka_unit_test(test_as4_merge),
 	    cmocka_unit_test(test_aspath_fmt_confed),
+	    cmocka_unit_test(test_update_eor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include "../../bgpwatch/reader.h"
 #include "../../bgpwatch/rib.h"
+#include "../../bgpwatch/ribdump.h"
 #include "../../bgpwatch/watch.h"
 #include "bgp.h"
 
@@ -522,6 +523,8 @@ struct evlog {
 	size_t n;
 	char name[32][32];
 	char detail[32][200];
+	bool gr[32];
+	uint64_t stale[32];
 };
 
 static void
@@ -533,6 +536,8 @@ on_event(void *arg, const struct watch_event *ev)
 	(void)snprintf(l->name[l->n], sizeof(l->name[0]), "%s", ev->name);
 	(void)snprintf(
 	    l->detail[l->n], sizeof(l->detail[0]), "%.199s", ev->detail);
+	l->gr[l->n] = ev->graceful_restart;
+	l->stale[l->n] = ev->stale_routes;
 	l->n++;
 }
 
@@ -597,6 +602,306 @@ test_watch_failover_and_unreachable(void **state)
 	watch_free(w);
 }
 
+static void
+feed_state(struct watch *w, const char *peer, uint32_t asn, unsigned from,
+    unsigned to, uint32_t ts)
+{
+	struct nk_mrt_elem e;
+	struct nk_err err;
+	memset(&e, 0, sizeof(e));
+	e.kind = NK_MRT_E_STATE;
+	e.ts = ts;
+	assert_int_equal(nk_addr_parse(peer, &e.peer_addr, &err), 0);
+	e.peer_as = asn;
+	e.old_state = (uint16_t)from;
+	e.new_state = (uint16_t)to;
+	(void)watch_elem(w, &e);
+}
+
+/* The announced route of (prefix, peer), 0 when none. */
+static uint32_t
+route_of(const struct watch *w, const char *prefix, uint16_t peer)
+{
+	struct nk_prefix p = pfx(prefix);
+	size_t n = 0;
+	const struct rib_route *rt = rib_get(watch_rib(w), &p, &n);
+	for (size_t i = 0; i < n; i++)
+		if (rt[i].peer == peer)
+			return rt[i].attr;
+	return 0;
+}
+
+/* rib: stale marks are set per peer, cleared by rib_set, swept per family. */
+static void
+test_rib_stale(void **state)
+{
+	(void)state;
+	struct rib *r = rib_new();
+	struct nk_bgp_attrs a;
+	uint8_t ba[64];
+	const uint32_t p1[] = {65010, 64500};
+	uint32_t old;
+	uint16_t flaps;
+	const char *const ps[] = {"192.0.2.0/24", "198.51.100.0/24",
+	    "2001:db8::/32", "203.0.113.0/24"};
+
+	mk_attrs(&a, ba, p1, 2);
+	for (size_t i = 0; i < 4; i++) {
+		struct nk_prefix p = pfx(ps[i]);
+		uint32_t id = rib_attr_intern(r, &a, NULL);
+		/* peer 0 holds the first three, peer 1 the last */
+		assert_int_equal(
+		    rib_set(r, &p, i < 3 ? 0 : 1, 0, id, 1, &old, &flaps), 0);
+	}
+	assert_int_equal(rib_peer_mark_stale(r, 0), 3);
+	/* re-sent: no longer stale */
+	struct nk_prefix p0 = pfx(ps[0]);
+	uint32_t id = rib_attr_intern(r, &a, NULL);
+	assert_int_equal(rib_set(r, &p0, 0, 0, id, 2, &old, &flaps), 0);
+	rib_attr_unref(r, old);
+	/* IPv4 first: only 198.51.100.0/24 is stale and goes */
+	assert_int_equal(rib_peer_sweep_stale(r, 0, AF_INET, 3, NULL, NULL), 1);
+	size_t n;
+	struct nk_prefix p1p = pfx(ps[1]), p2p = pfx(ps[2]), p3p = pfx(ps[3]);
+	assert_int_equal(rib_get(r, &p1p, &n)[0].attr, 0);
+	assert_int_not_equal(rib_get(r, &p0, &n)[0].attr, 0);
+	assert_int_not_equal(rib_get(r, &p2p, &n)[0].attr, 0);
+	/* then IPv6; peer 1's route was never stale */
+	assert_int_equal(rib_peer_sweep_stale(r, 0, 0, 4, NULL, NULL), 1);
+	assert_int_equal(rib_get(r, &p2p, &n)[0].attr, 0);
+	assert_int_not_equal(rib_get(r, &p3p, &n)[0].attr, 0);
+	assert_int_equal(rib_peer_sweep_stale(r, 0, 0, 5, NULL, NULL), 0);
+	assert_int_equal(rib_peer_sweep_stale(r, 1, 0, 5, NULL, NULL), 0);
+	struct rib_stats st;
+	rib_stats(r, &st);
+	assert_int_equal(st.n_routes, 2);
+	rib_free(r);
+}
+
+/*
+ * RFC 4724 in the engine: a peer with a restart time keeps its routes as
+ * stale over a session loss (no withdrawal events), routes it sends again
+ * survive the End-of-RIB flush, the others are withdrawn then with the
+ * usual events. Without a restart time the loss withdraws at once.
+ */
+static void
+test_watch_graceful_restart(void **state)
+{
+	(void)state;
+	struct watch_cfg cfg;
+	struct evlog log = {0};
+	struct nk_bgp_attrs a;
+	uint8_t ba[64];
+	const uint32_t p1[] = {65010, 64500};
+	struct nk_addr pa;
+	struct nk_err err;
+
+	watch_cfg_default(&cfg);
+	(void)snprintf(cfg.up[0].name, sizeof(cfg.up[0].name), "A");
+	cfg.up[0].asn = 65010;
+	(void)snprintf(cfg.up[1].name, sizeof(cfg.up[1].name), "B");
+	cfg.up[1].asn = 65020;
+	cfg.n_up = 2;
+	struct watch *w = watch_new(&cfg, on_event, &log);
+	mk_attrs(&a, ba, p1, 2);
+	assert_int_equal(nk_addr_parse("10.0.0.1", &pa, &err), 0);
+	watch_peer_connecting(w, &pa, 65010);
+	feed_state(w, "10.0.0.1", 65010, 5, 6, 10);
+	feed(w, NK_MRT_E_ANNOUNCE, "10.0.0.1", 65010, "192.0.2.0/24", &a, 11);
+	feed(
+	    w, NK_MRT_E_ANNOUNCE, "10.0.0.1", 65010, "198.51.100.0/24", &a, 11);
+	feed(w, NK_MRT_E_ANNOUNCE, "10.0.0.1", 65010, "2001:db8::/32", &a, 11);
+	feed(
+	    w, NK_MRT_E_ANNOUNCE, "10.0.0.3", 65020, "198.51.100.0/24", &a, 11);
+	size_t n0 = log.n;
+	assert_string_equal(log.name[0], "session_up");
+
+	/* restarting: the session goes, the routes stay (stale) */
+	watch_peer_graceful(w, &pa, 65010, 120);
+	feed_state(w, "10.0.0.1", 65010, 6, 1, 20);
+	assert_int_equal(log.n, n0 + 1);
+	assert_string_equal(log.name[n0], "session_down");
+	assert_true(log.gr[n0]);
+	assert_int_equal(log.stale[n0], 3);
+	assert_non_null(strstr(log.detail[n0],
+	    "graceful restart: 3 routes kept as stale for up to 120 s"));
+	assert_int_not_equal(route_of(w, "192.0.2.0/24", 0), 0);
+	struct watch_peer_info pi;
+	watch_peer(w, 0, &pi);
+	assert_int_equal(pi.n_routes, 3);
+	assert_false(pi.established);
+
+	/* back: sends 192.0.2.0/24 again (same path: no event), then EoR */
+	feed_state(w, "10.0.0.1", 65010, 5, 6, 30);
+	assert_string_equal(log.name[n0 + 1], "session_up");
+	feed(w, NK_MRT_E_ANNOUNCE, "10.0.0.1", 65010, "192.0.2.0/24", &a, 31);
+	assert_int_equal(log.n, n0 + 2);
+	assert_int_equal(watch_peer_stale_flush(w, &pa, 65010, AF_INET,
+			     32000000000, "stale after graceful restart"),
+	    1);
+	/* 198.51.100.0/24 is still via B: withdrawn, not unreachable */
+	assert_int_equal(log.n, n0 + 3);
+	assert_string_equal(log.name[n0 + 2], "withdrawn");
+	assert_string_equal(log.detail[n0 + 2],
+	    "withdrawn by A (stale after graceful restart), still via B");
+	assert_int_not_equal(route_of(w, "192.0.2.0/24", 0), 0);
+	assert_int_equal(route_of(w, "198.51.100.0/24", 0), 0);
+	assert_int_not_equal(route_of(w, "2001:db8::/32", 0), 0);
+	/* the restart time runs out for the rest (IPv6): unreachable */
+	assert_int_equal(watch_peer_stale_flush(w, &pa, 65010, 0, 200000000000,
+			     "stale after graceful restart: restart time "
+			     "expired"),
+	    1);
+	assert_string_equal(log.name[n0 + 3], "unreachable");
+	assert_int_equal(route_of(w, "2001:db8::/32", 0), 0);
+	watch_peer(w, 0, &pi);
+	assert_int_equal(pi.n_routes, 1);
+	assert_int_equal(
+	    watch_peer_stale_flush(w, &pa, 65010, 0, 201000000000, "x"), 0);
+
+	/* no restart time (the session ended with a NOTIFICATION): the
+	 * routes go with the session */
+	size_t n1 = log.n;
+	watch_peer_graceful(w, &pa, 65010, 0);
+	feed_state(w, "10.0.0.1", 65010, 6, 1, 300);
+	assert_string_equal(log.name[n1], "session_down");
+	assert_false(log.gr[n1]);
+	assert_string_equal(log.name[n1 + 1], "unreachable");
+	assert_int_equal(route_of(w, "192.0.2.0/24", 0), 0);
+	watch_free(w);
+}
+
+/* What reading a snapshot back saw. */
+struct rd_back {
+	size_t n_pit, n_rib;
+	uint32_t peer_as[8];
+	char line[8][256]; /* "PREFIX PEER_AS PATH NEXT_HOP" */
+};
+
+static int
+on_back(void *arg, const struct nk_mrt_elem *e)
+{
+	struct rd_back *b = arg;
+	char pf[64], path[64] = "", nh[64] = "-";
+	struct nk_bgp_aspath ap;
+
+	assert_int_equal(e->kind, NK_MRT_E_RIB);
+	assert_int_equal(e->attrs->err_class, NK_BGP_ERR_NONE);
+	if (b->n_rib == 8)
+		return 0;
+	(void)nk_prefix_fmt(&e->prefix, pf, sizeof(pf));
+	if (nk_bgp_attrs_aspath(e->attrs, &ap) == 0)
+		(void)nk_bgp_aspath_fmt(&ap, path, sizeof(path));
+	if (e->next_hop.family != 0)
+		(void)nk_addr_fmt(&e->next_hop, nh, sizeof(nh));
+	(void)snprintf(b->line[b->n_rib], sizeof(b->line[0]), "%s %u %s %s", pf,
+	    e->peer_as, path, nh);
+	b->n_rib++;
+	return 0;
+}
+
+/*
+ * TABLE_DUMP_V2 snapshot of the engine: the peer index table and one RIB
+ * record per prefix with an announced route read back through lib/mrt;
+ * a 2-octet AS_PATH comes out 4-octet, an IPv6 route with its next hop in
+ * MP_REACH_NLRI, withdrawn routes not at all.
+ */
+static void
+test_ribdump_reads_back(void **state)
+{
+	(void)state;
+	struct watch_cfg cfg;
+	struct nk_bgp_attrs a, a2, a6;
+	uint8_t ba[64], ba6[96];
+	const uint32_t p1[] = {65010, 64500};
+	struct nk_err err;
+
+	watch_cfg_default(&cfg);
+	struct watch *w = watch_new(&cfg, NULL, NULL);
+	mk_attrs(&a, ba, p1, 2);
+	/* the same path as a 2-octet speaker sends it */
+	const uint8_t raw2[] = {0x40, 1, 1, 0, 0x40, 2, 6, 2, 2, 0xfd, 0xf2,
+	    0xfb, 0xf4, 0x40, 3, 4, 10, 0, 0, 3};
+	struct nk_bgp_opts o2 = {.as4 = false};
+	nk_bgp_attrs_parse(raw2, sizeof(raw2), &o2, &a2);
+	assert_int_equal(a2.err_class, NK_BGP_ERR_NONE);
+	/* IPv6: ORIGIN, AS_PATH, MP_REACH_NLRI (next hop 2001:db8::1) */
+	size_t k = 0;
+	const uint8_t hdr6[] = {0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xfd,
+	    0xf2, 0x80, 14, 28, 0, 2, 1, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0, 0, 1, 0, 48, 0x20, 0x01, 0x0d, 0xb8, 0, 1};
+	memcpy(ba6, hdr6, sizeof(hdr6));
+	k = sizeof(hdr6);
+	struct nk_bgp_opts o6 = {.as4 = true};
+	nk_bgp_attrs_parse(ba6, k, &o6, &a6);
+	assert_int_equal(a6.err_class, NK_BGP_ERR_NONE);
+
+	feed(w, NK_MRT_E_ANNOUNCE, "10.0.0.1", 65010, "192.0.2.0/24", &a, 5);
+	feed(w, NK_MRT_E_ANNOUNCE, "10.0.0.3", 65011, "192.0.2.0/24", &a2, 6);
+	feed(
+	    w, NK_MRT_E_ANNOUNCE, "10.0.0.3", 65011, "198.51.100.0/24", &a2, 6);
+	feed(w, NK_MRT_E_WITHDRAW, "10.0.0.3", 65011, "198.51.100.0/24", NULL,
+	    7);
+	struct nk_mrt_elem e6;
+	memset(&e6, 0, sizeof(e6));
+	e6.kind = NK_MRT_E_ANNOUNCE;
+	e6.ts = 8;
+	assert_int_equal(nk_addr_parse("2001:db8::9", &e6.peer_addr, &err), 0);
+	e6.peer_as = 65012;
+	e6.prefix = pfx("2001:db8:1::/48");
+	e6.attrs = &a6;
+	e6.next_hop = a6.mp_reach.nh;
+	(void)watch_elem(w, &e6);
+
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	struct ribdump_stats st;
+	assert_int_equal(ribdump_write(f, w, 0x0a000002, 1000, &st, &err), 0);
+	assert_int_equal(st.n_prefixes, 2);
+	assert_int_equal(st.n_routes, 3);
+	assert_int_equal(st.n_records, 3);
+	long size = ftell(f);
+	assert_int_equal((uint64_t)size, st.bytes);
+	rewind(f);
+	uint8_t *buf = malloc((size_t)size);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	(void)fclose(f);
+
+	struct nk_mrt_ctx ctx;
+	struct rd_back back;
+	memset(&back, 0, sizeof(back));
+	nk_mrt_ctx_init(&ctx);
+	size_t off = 0;
+	while (off < (size_t)size) {
+		struct nk_mrt_hdr h;
+		assert_int_equal(
+		    nk_mrt_hdr_parse(buf + off, (size_t)size - off, &h), 0);
+		assert_int_equal(h.type, NK_MRT_TABLE_DUMP_V2);
+		assert_int_equal(h.ts, 1000);
+		assert_true(off + NK_MRT_HDR_LEN + h.len <= (size_t)size);
+		if (h.subtype == NK_MRT_PEER_INDEX_TABLE)
+			back.n_pit++;
+		assert_int_equal(
+		    nk_mrt_record_parse(&ctx, &h, buf + off + NK_MRT_HDR_LEN,
+			h.len, on_back, &back, &err),
+		    0);
+		off += NK_MRT_HDR_LEN + h.len;
+	}
+	assert_int_equal(back.n_pit, 1);
+	assert_int_equal(ctx.n_peers, 3);
+	assert_int_equal(back.n_rib, 3);
+	assert_string_equal(
+	    back.line[0], "192.0.2.0/24 65010 65010 64500 10.0.0.1");
+	assert_string_equal(
+	    back.line[1], "192.0.2.0/24 65011 65010 64500 10.0.0.3");
+	assert_string_equal(
+	    back.line[2], "2001:db8:1::/48 65012 65010 2001:db8::1");
+	nk_mrt_ctx_fini(&ctx);
+	free(buf);
+	watch_free(w);
+}
+
 int
 main(void)
 {
@@ -608,6 +913,9 @@ main(void)
 	    cmocka_unit_test(test_prune),
 	    cmocka_unit_test(test_reader_thread),
 	    cmocka_unit_test(test_watch_failover_and_unreachable),
+	    cmocka_unit_test(test_rib_stale),
+	    cmocka_unit_test(test_watch_graceful_restart),
+	    cmocka_unit_test(test_ribdump_reads_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,6 +233,43 @@ test_file_caps_cleared(void **state)
 }
 
 static void
+child_drop_caps(struct report *r)
+{
+	struct nk_err err = {{0}};
+
+	r->can_raw_before = nk_priv_can_raw();
+	r->drop_rc = nk_priv_drop_caps(&err);
+	(void)snprintf(r->msg, sizeof(r->msg), "%s", nk_err_msg(&err));
+	fill_report(r);
+}
+
+/* An empty `user =`: root stays uid 0 but holds no capability at all. */
+static void
+test_root_keeps_uid_drops_caps(void **state)
+{
+	(void)state;
+	struct report r;
+
+	if (!need_root()) {
+		skip();
+		return;
+	}
+	run_child(child_drop_caps, &r);
+	if (r.drop_rc != 0)
+		fail_msg("nk_priv_drop_caps: %s", r.msg);
+	assert_true(r.can_raw_before);
+	assert_int_equal(r.ruid, 0);
+	assert_int_equal(r.euid, 0);
+	assert_int_equal(r.caps, CAPNG_NONE);
+	assert_false(r.can_raw_after);
+	assert_int_equal(r.no_new_privs, 1);
+	capng_setpid(getpid());
+	assert_int_equal(capng_get_caps_process(), 0);
+	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
+		assert_int_equal(r.bounds, CAPNG_NONE);
+}
+
+static void
 test_bad_user_named_in_error(void **state)
 {
 	(void)state;
@@ -308,6 +345,7 @@ main(void)
 	    cmocka_unit_test(test_root_drops_to_nobody),
 	    cmocka_unit_test(test_root_supplementary_groups_dropped),
 	    cmocka_unit_test(test_file_caps_cleared),
+	    cmocka_unit_test(test_root_keeps_uid_drops_caps),
 	    cmocka_unit_test(test_bad_user_named_in_error),
 	    cmocka_unit_test(test_ping_range_parse),
 	    cmocka_unit_test(test_ping_group_allows_matches_sysctl),
