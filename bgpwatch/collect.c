@@ -65,7 +65,9 @@ struct sess {
 	uint64_t t_hold, t_ka, t_retry;
 	int64_t hold_ns, last_rx_ns;
 	int64_t backoff_ns;
-	bool as4, addpath;
+	bool as4;
+	/* RFC 7911 ADD-PATH receive, negotiated per family */
+	bool addpath_v4, addpath_v6;
 	bool md5_alarmed;
 	struct nk_addr local_addr; /* our end of the connection */
 	struct nk_mrt_ctx mctx;
@@ -543,6 +545,24 @@ rec_write(struct sess *s, uint16_t subtype, const uint8_t *msg, size_t mlen,
 }
 
 /*
+ * The AP subtype (RFC 8050 §3) of a recorded message. MRT has one flag per
+ * record, ADD-PATH is negotiated per family (RFC 7911 §4): when the two
+ * families differ, an UPDATE with an IPv6 MP_REACH/MP_UNREACH takes the
+ * IPv6 flag, any other message the IPv4 one. An UPDATE mixing IPv4 NLRI
+ * with IPv6 MP NLRI cannot be expressed; its IPv4 part reads wrong later.
+ * Malformed framing: the IPv4 flag (the session resets on it anyway).
+ */
+static bool
+rec_addpath(const struct sess *s, uint8_t type, const uint8_t *body, size_t len)
+{
+	if (s->addpath_v4 == s->addpath_v6 || type != NK_BGP_UPDATE)
+		return s->addpath_v4;
+	return nk_bgp_update_mp_afi(body, len, NK_AFI_IPV6) == 1
+	    ? s->addpath_v6
+	    : s->addpath_v4;
+}
+
+/*
  * record_rib_every: a TABLE_DUMP_V2 snapshot of what the engine holds
  * into the record file, between the BGP4MP_ET records, so a replay can
  * start from any snapshot. Scheduled from the previous deadline.
@@ -635,7 +655,8 @@ elem_proto(struct sess *s, struct nk_mrt_elem *e)
 	e->peer_addr = s->pc.addr;
 	e->peer_as = s->pc.asn;
 	e->local_as = s->c->cfg.asn;
-	e->addpath = s->addpath;
+	e->addpath = s->addpath_v4;
+	e->addpath_v6 = s->addpath_v6;
 }
 
 static void
@@ -947,10 +968,12 @@ on_open(struct sess *s, const uint8_t *body, size_t len, int64_t now_ns)
 	uint16_t hold = o.hold_s < s->pc.hold_s ? o.hold_s : s->pc.hold_s;
 	s->hold_ns = (int64_t)hold * NS_S;
 	s->as4 = o.as4;
-	/* ADD-PATH is on when we asked to receive and the peer may send
-	 * (RFC 7911 §5), for IPv4 unicast (the engine takes one flag). */
-	s->addpath = s->c->cfg.addpath &&
+	/* ADD-PATH is on for a family when we asked to receive and the peer
+	 * may send (RFC 7911 §5): each family on its own. */
+	s->addpath_v4 = s->c->cfg.addpath &&
 	    (o.addpath[NK_BGP_FAM_IPV4] & NK_BGP_ADDPATH_SEND) != 0;
+	s->addpath_v6 = s->c->cfg.addpath &&
+	    (o.addpath[NK_BGP_FAM_IPV6] & NK_BGP_ADDPATH_SEND) != 0;
 	s->max_msg =
 	    s->c->cfg.ext_msg && o.ext_msg ? NK_BGP_MAX_LEN : BGP_STD_MAX;
 	/* RFC 4724 §3: graceful restart when both sides announce it */
@@ -969,9 +992,10 @@ on_open(struct sess *s, const uint8_t *body, size_t len, int64_t now_ns)
 	char pa[64];
 	peer_addr_fmt(&s->pc.addr, pa, sizeof(pa));
 	nk_log(NK_LOG_INFO, "open_received",
-	    "peer=%s peer_addr=%s peer_as=%u hold_s=%u as4=%d addpath=%d "
-	    "ext_msg=%d route_refresh=%d graceful_restart=%d caps=%u",
-	    s->pc.name, pa, o.asn, hold, o.as4, s->addpath,
+	    "peer=%s peer_addr=%s peer_as=%u hold_s=%u as4=%d "
+	    "addpath_ipv4=%d addpath_ipv6=%d ext_msg=%d route_refresh=%d "
+	    "graceful_restart=%d caps=%u",
+	    s->pc.name, pa, o.asn, hold, o.as4, s->addpath_v4, s->addpath_v6,
 	    s->max_msg > BGP_STD_MAX, o.route_refresh, o.graceful_restart,
 	    o.n_caps);
 	s->last_rx_ns = now_ns;
@@ -1103,7 +1127,8 @@ drain(struct sess *s, int64_t now_ns)
 		const uint8_t *body = s->rx + off + NK_BGP_HDR_LEN;
 		size_t blen = (size_t)mlen - NK_BGP_HDR_LEN;
 		rec_write(s,
-		    s->addpath ? NK_MRT_MESSAGE_AS4_AP : NK_MRT_MESSAGE_AS4,
+		    rec_addpath(s, type, body, blen) ? NK_MRT_MESSAGE_AS4_AP
+						     : NK_MRT_MESSAGE_AS4,
 		    s->rx + off, mlen, 0, 0);
 		off += mlen;
 		s->last_rx_ns = now_ns;
@@ -1207,7 +1232,8 @@ sess_start(struct sess *s, int fd, bool outgoing, int64_t now_ns)
 	s->notified = false;
 	s->rx_len = 0;
 	s->as4 = false;
-	s->addpath = false;
+	s->addpath_v4 = false;
+	s->addpath_v6 = false;
 	s->max_msg = BGP_STD_MAX;
 	s->hold_ns = s->c->cfg.open_timeout_ns;
 	s->last_rx_ns = now_ns;

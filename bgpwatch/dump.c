@@ -345,7 +345,7 @@ dump_json(struct dump *d, const struct nk_mrt_elem *e, struct line *l)
 	put_prefix(&pl, &e->prefix);
 	tmp[pl.n] = '\0';
 	json_str(l, "prefix", tmp);
-	if (e->addpath)
+	if (nk_mrt_elem_addpath(e))
 		json_u(l, "path_id", e->path_id);
 	if (e->kind == NK_MRT_E_WITHDRAW) {
 		put_ch(l, '}');
@@ -445,7 +445,7 @@ dump_elem(void *arg, const struct nk_mrt_elem *e)
 		put_u64(&l, e->peer_as);
 		put_ch(&l, '|');
 		put_prefix(&l, &e->prefix);
-		if (e->addpath) {
+		if (nk_mrt_elem_addpath(e)) {
 			put_ch(&l, '|');
 			put_u64(&l, e->path_id);
 		}
@@ -459,7 +459,7 @@ dump_elem(void *arg, const struct nk_mrt_elem *e)
 		put_ch(&l, '|');
 		put_prefix(&l, &e->prefix);
 		put_ch(&l, '|');
-		if (e->addpath) {
+		if (nk_mrt_elem_addpath(e)) {
 			put_u64(&l, e->path_id);
 			put_ch(&l, '|');
 		}

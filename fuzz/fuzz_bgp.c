@@ -46,6 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t eor_afi = 0;
 	uint8_t eor_safi = 0;
 	(void)nk_bgp_update_eor(m.body, m.body_len, &eor_afi, &eor_safi);
+	(void)nk_bgp_update_mp_afi(m.body, m.body_len, NK_AFI_IPV6);
 	if (nk_bgp_update_split(m.body, m.body_len, &u, &cause) < 0)
 		return 0;
 	nk_bgp_attrs_parse(u.attrs, u.attrs_len, &o, &a);

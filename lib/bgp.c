@@ -122,6 +122,34 @@ nk_bgp_update_eor(const uint8_t *body, size_t len, uint16_t *afi, uint8_t *safi)
 }
 
 int
+nk_bgp_update_mp_afi(const uint8_t *body, size_t len, uint16_t afi)
+{
+	struct nk_bgp_update u;
+	const char *cause = NULL;
+
+	if (nk_bgp_update_split(body, len, &u, &cause) < 0)
+		return 0;
+	struct nk_rd r = nk_rd_make(u.attrs, u.attrs_len);
+	while (nk_rd_left(&r) > 0) {
+		/* RFC 4271 §4.3: flags, type, 1- or 2-octet length */
+		uint8_t flags = nk_rd_u8(&r);
+		uint8_t type = nk_rd_u8(&r);
+		size_t alen =
+		    (flags & NK_BGP_AF_EXTLEN) ? nk_rd_be16(&r) : nk_rd_u8(&r);
+		struct nk_rd a = nk_rd_sub(&r, alen);
+		if (!nk_rd_ok(&r))
+			return 0;
+		/* RFC 4760 §3, §4: both start with the AFI */
+		if (type != NK_BGP_A_MP_REACH && type != NK_BGP_A_MP_UNREACH)
+			continue;
+		uint16_t f = nk_rd_be16(&a);
+		if (nk_rd_ok(&a) && f == afi)
+			return 1;
+	}
+	return 0;
+}
+
+int
 nk_bgp_nlri_next(struct nk_rd *r, int family, bool addpath, struct nk_prefix *p,
     uint32_t *path_id)
 {

@@ -106,6 +106,13 @@ int nk_bgp_update_split(const uint8_t *body, size_t len,
 int nk_bgp_update_eor(
     const uint8_t *body, size_t len, uint16_t *afi, uint8_t *safi);
 
+/*
+ * Whether an UPDATE body holds an MP_REACH_NLRI or MP_UNREACH_NLRI of this
+ * AFI (RFC 4760), looking at the attribute framing and the AFI only. 1 or
+ * 0; 0 too when the framing is malformed (the decoder reports that).
+ */
+int nk_bgp_update_mp_afi(const uint8_t *body, size_t len, uint16_t afi);
+
 /* Decoding options: what the session (or MRT record) negotiated. */
 struct nk_bgp_opts {
 	bool as4;       /* 4-octet AS numbers in AS_PATH/AGGREGATOR */

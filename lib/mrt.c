@@ -268,6 +268,7 @@ parse_rib(struct nk_mrt_ctx *ctx, const struct nk_mrt_hdr *h, struct nk_rd *r,
 	e.subtype = st;
 	e.ts = h->ts;
 	e.addpath = ap;
+	e.addpath_v6 = ap;
 	e.afi = afi;
 	e.safi = safi;
 	struct nk_bgp_opts o = {.as4 = true,
@@ -326,6 +327,8 @@ emit_nlri(struct nk_mrt_ctx *ctx, struct nk_mrt_elem *e, const uint8_t *buf,
 {
 	struct nk_rd r = nk_rd_make(buf, len);
 	int family = afi == NK_AFI_IPV6 ? AF_INET6 : AF_INET;
+	/* RFC 7911 §3: path identifiers as negotiated for this AFI */
+	bool ap = afi == NK_AFI_IPV6 ? e->addpath_v6 : e->addpath;
 	int rc;
 
 	if ((afi != NK_AFI_IPV4 && afi != NK_AFI_IPV6) ||
@@ -337,7 +340,7 @@ emit_nlri(struct nk_mrt_ctx *ctx, struct nk_mrt_elem *e, const uint8_t *buf,
 	e->afi = afi;
 	e->safi = safi;
 	while ((rc = nk_bgp_nlri_next(
-		    &r, family, e->addpath, &e->prefix, &e->path_id)) == 1) {
+		    &r, family, ap, &e->prefix, &e->path_id)) == 1) {
 		rc = cb(arg, e);
 		if (rc != 0)
 			return rc;
@@ -435,7 +438,9 @@ parse_bgp4mp(struct nk_mrt_ctx *ctx, const struct nk_mrt_hdr *h,
 	e.et = h->type == NK_MRT_BGP4MP_ET;
 	if (e.et)
 		e.usec = nk_rd_be32(r);
+	/* RFC 8050 §3: the AP subtype covers every family of the record */
 	e.addpath = st >= NK_MRT_MESSAGE_AP;
+	e.addpath_v6 = e.addpath;
 	e.local = st == NK_MRT_MESSAGE_LOCAL ||
 	    st == NK_MRT_MESSAGE_AS4_LOCAL || st == NK_MRT_MESSAGE_LOCAL_AP ||
 	    st == NK_MRT_MESSAGE_AS4_LOCAL_AP;

@@ -86,7 +86,11 @@ struct nk_mrt_elem {
 	uint32_t ts;
 	uint32_t usec; /* BGP4MP_ET only */
 	bool et;
+	/* RFC 7911 path identifiers in the NLRI, per AFI: addpath for
+	 * IPv4, addpath_v6 for IPv6. An MRT record's AP subtype (RFC 8050)
+	 * sets both; a live session negotiates each on its own. */
 	bool addpath;
+	bool addpath_v6;
 	bool local; /* a message this collector sent (MESSAGE_LOCAL) */
 	struct nk_addr peer_addr;
 	uint32_t peer_as;
@@ -107,6 +111,13 @@ struct nk_mrt_elem {
 	uint8_t msg_type; /* NK_MRT_E_MESSAGE: BGP message type */
 	uint8_t notify_code, notify_subcode;
 };
+
+/* Whether this element's NLRI carried a path identifier (by its AFI). */
+static inline bool
+nk_mrt_elem_addpath(const struct nk_mrt_elem *e)
+{
+	return e->afi == NK_AFI_IPV6 ? e->addpath_v6 : e->addpath;
+}
 
 /* Return 0 to go on, non-zero to stop the record (passed back). */
 typedef int (*nk_mrt_cb)(void *arg, const struct nk_mrt_elem *e);

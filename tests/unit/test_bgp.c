@@ -348,6 +348,42 @@ test_update_eor(void **state)
 	assert_int_equal(afi, 7); /* untouched when not End-of-RIB */
 }
 
+/* Which AFI an UPDATE's MP_REACH/MP_UNREACH carries (the collector records
+ * mixed ADD-PATH sessions by it). */
+static void
+test_update_mp_afi(void **state)
+{
+	(void)state;
+	/* ORIGIN, then MP_REACH IPv6 (next hop ::, 2001:db8::/32) */
+	const uint8_t reach6[] = {0, 0, 0, 33, 0x40, 1, 1, 0, 0x80, 14, 26, 0,
+	    2, 1, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32,
+	    0x20, 0x01, 0x0d, 0xb8};
+	/* MP_UNREACH IPv6 with an extended length, after IPv4 NLRI */
+	const uint8_t unreach6[] = {
+	    0, 0, 0, 7, 0x90, 15, 0, 3, 0, 2, 1, 24, 192, 0, 2};
+	const uint8_t unreach4[] = {0, 0, 0, 6, 0x80, 15, 3, 0, 1, 1};
+	const uint8_t plain4[] = {0, 0, 0, 4, 0x40, 1, 1, 0, 24, 192, 0, 2};
+	/* MP_UNREACH of one byte: no AFI to read */
+	const uint8_t short_mp[] = {0, 0, 0, 4, 0x80, 15, 1, 0};
+	/* the attribute length runs past the attributes */
+	const uint8_t lying[] = {0, 0, 0, 6, 0x80, 15, 9, 0, 2, 1};
+
+	assert_int_equal(nk_bgp_update_mp_afi(reach6, sizeof(reach6), 2), 1);
+	assert_int_equal(nk_bgp_update_mp_afi(reach6, sizeof(reach6), 1), 0);
+	assert_int_equal(
+	    nk_bgp_update_mp_afi(unreach6, sizeof(unreach6), 2), 1);
+	assert_int_equal(
+	    nk_bgp_update_mp_afi(unreach4, sizeof(unreach4), 2), 0);
+	assert_int_equal(
+	    nk_bgp_update_mp_afi(unreach4, sizeof(unreach4), 1), 1);
+	assert_int_equal(nk_bgp_update_mp_afi(plain4, sizeof(plain4), 2), 0);
+	assert_int_equal(
+	    nk_bgp_update_mp_afi(short_mp, sizeof(short_mp), 2), 0);
+	assert_int_equal(nk_bgp_update_mp_afi(lying, sizeof(lying), 2), 0);
+	assert_int_equal(nk_bgp_update_mp_afi(reach6, 20, 2), 0);
+	assert_int_equal(nk_bgp_update_mp_afi(NULL, 0, 2), 0);
+}
+
 int
 main(void)
 {
@@ -362,6 +398,7 @@ main(void)
 	    cmocka_unit_test(test_as4_merge),
 	    cmocka_unit_test(test_aspath_fmt_confed),
 	    cmocka_unit_test(test_update_eor),
+	    cmocka_unit_test(test_update_mp_afi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

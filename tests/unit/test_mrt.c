@@ -369,6 +369,83 @@ test_update_elems_live(void **state)
 	nk_mrt_ctx_fini(&ctx);
 }
 
+/*
+ * ADD-PATH negotiated per family (RFC 7911 §4): IPv4 NLRI/withdrawn and
+ * IPv6 MP_REACH of one UPDATE are decoded by their own AFI's flag.
+ */
+static void
+test_update_addpath_per_family(void **state)
+{
+	(void)state;
+	/* IPv4 with path ids (withdrawn 10/8 id 9; 192.0.2/24 ids 1, 2),
+	 * MP_REACH IPv6 2001:db8::/32 without */
+	const uint8_t v4ap[] = {0, 6, 0, 0, 0, 9, 8, 10, 0, 40, 0x40, 1, 1, 0,
+	    0x40, 3, 4, 10, 0, 0, 1, 0x80, 14, 26, 0, 2, 1, 16, 0x20, 0x01,
+	    0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 32, 0x20, 0x01,
+	    0x0d, 0xb8, 0, 0, 0, 1, 24, 192, 0, 2, 0, 0, 0, 2, 24, 192, 0, 2};
+	/* the mirror: IPv4 without, IPv6 2001:db8::/32 with path id 7 */
+	const uint8_t v6ap[] = {0, 0, 0, 44, 0x40, 1, 1, 0, 0x40, 3, 4, 10, 0,
+	    0, 1, 0x80, 14, 30, 0, 2, 1, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 7, 32, 0x20, 0x01, 0x0d, 0xb8,
+	    24, 192, 0, 2};
+	struct nk_mrt_ctx ctx;
+	struct nk_mrt_elem proto;
+	struct seen s = {0};
+	struct nk_err err = {{0}};
+
+	nk_mrt_ctx_init(&ctx);
+	memset(&proto, 0, sizeof(proto));
+	proto.addpath = true;
+	proto.addpath_v6 = false;
+	assert_int_equal(nk_mrt_update_elems(&ctx, &proto, v4ap, sizeof(v4ap),
+			     true, collect, &s, &err),
+	    0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.e[0].kind, NK_MRT_E_WITHDRAW);
+	assert_int_equal(s.e[0].prefix.len, 8);
+	assert_int_equal(s.e[0].prefix.addr.bytes[0], 10);
+	assert_int_equal(s.e[0].path_id, 9);
+	for (size_t i = 1; i < 3; i++) {
+		assert_int_equal(s.e[i].kind, NK_MRT_E_ANNOUNCE);
+		assert_int_equal(s.e[i].prefix.addr.family, AF_INET);
+		assert_int_equal(s.e[i].prefix.len, 24);
+		assert_int_equal(s.e[i].prefix.addr.bytes[0], 192);
+		assert_int_equal(s.e[i].path_id, i);
+		assert_true(nk_mrt_elem_addpath(&s.e[i]));
+	}
+	assert_int_equal(s.e[3].kind, NK_MRT_E_ANNOUNCE);
+	assert_int_equal(s.e[3].prefix.addr.family, AF_INET6);
+	assert_int_equal(s.e[3].prefix.len, 32);
+	assert_int_equal(s.e[3].prefix.addr.bytes[0], 0x20);
+	assert_int_equal(s.e[3].prefix.addr.bytes[3], 0xb8);
+	assert_int_equal(s.e[3].path_id, 0);
+	assert_false(nk_mrt_elem_addpath(&s.e[3]));
+	/* one flag for both families garbles the IPv6 NLRI: malformed */
+	proto.addpath_v6 = true;
+	s.n = 0;
+	assert_int_equal(nk_mrt_update_elems(&ctx, &proto, v4ap, sizeof(v4ap),
+			     true, collect, &s, &err),
+	    -1);
+
+	proto.addpath = false;
+	proto.addpath_v6 = true;
+	s.n = 0;
+	assert_int_equal(nk_mrt_update_elems(&ctx, &proto, v6ap, sizeof(v6ap),
+			     true, collect, &s, &err),
+	    0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.e[0].prefix.addr.family, AF_INET);
+	assert_int_equal(s.e[0].prefix.len, 24);
+	assert_int_equal(s.e[0].prefix.addr.bytes[2], 2);
+	assert_int_equal(s.e[0].path_id, 0);
+	assert_int_equal(s.e[1].prefix.addr.family, AF_INET6);
+	assert_int_equal(s.e[1].prefix.len, 32);
+	assert_int_equal(s.e[1].prefix.addr.bytes[1], 0x01);
+	assert_int_equal(s.e[1].path_id, 7);
+	assert_true(nk_mrt_elem_addpath(&s.e[1]));
+	nk_mrt_ctx_fini(&ctx);
+}
+
 int
 main(void)
 {
@@ -380,6 +457,7 @@ main(void)
 	    cmocka_unit_test(test_deprecated_and_unknown),
 	    cmocka_unit_test(test_table_dump_v1_batched),
 	    cmocka_unit_test(test_update_elems_live),
+	    cmocka_unit_test(test_update_addpath_per_family),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
