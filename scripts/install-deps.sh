@@ -8,7 +8,7 @@ build-essential pkg-config clang libclang-rt-14-dev
 libcmocka-dev libjson-c-dev libncurses-dev libpcap-dev libnet1-dev
 libcurl4-openssl-dev libcap-ng-dev libcairo2-dev zlib1g-dev libbz2-dev
 ieee-data iproute2 nftables fping iputils-ping tcpdump tshark
-python3 tmux procps
+python3 tmux procps groff-base
 "
 # Each tool may list the packages its tests, labs and benchmarks need in
 # scripts/deps/<tool>.txt (one or more names per line, '#' comments), and

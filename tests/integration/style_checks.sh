@@ -36,4 +36,21 @@ if [ -z "$bad" ]; then
 else
 	nk_fail headers-guarded-and-self-contained "$bad"
 fi
+# Docs that stay true: every tool has a man page, and groff renders each
+# without a warning (a line starting with '.' or an unknown macro)
+bad=""
+for d in multiping stormwatch mailprobe bgpwatch; do
+	m=man/$d.1
+	if [ ! -f "$m" ]; then
+		bad="$bad $m(missing)"
+	else
+		w=$(groff -ww -man -Tutf8 "$m" 2>&1 >/dev/null | head -1)
+		[ -z "$w" ] || bad="$bad $m($w)"
+	fi
+done
+if [ -z "$bad" ]; then
+	nk_pass man-pages-render-clean
+else
+	nk_fail man-pages-render-clean "$bad"
+fi
 exit "$NK_FAILED"
