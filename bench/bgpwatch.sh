@@ -168,6 +168,8 @@ PY
 		echo "    gobgp session did not come up"; return 1
 	}
 	stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+	# CPU (user + system) a process has used so far, in ms
+	cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 	echo "== live: full-table load over a BGP session (GoBGP mrt inject of $n_rib IPv4 prefixes)"
 	echo "    ip netns exec $NC $BW collect --config bw.conf --json | stamp"
@@ -177,17 +179,20 @@ PY
 	sleep 0.3
 	BWPID=$(ip netns pids "$NC" | head -1)
 	start_gobgp || return 0
+	local c0 bw_cpu
+	c0=$(cpu_ms "$BWPID")
 	t0=$(date +%s%N)
 	$G mrt inject global --only-best --nexthop 10.201.0.1 --no-ipv6 "$TMP/rv.mrt" >/dev/null 2>&1
 	$G global rib add 192.0.2.0/24 -a ipv4 nexthop 10.201.0.1 >/dev/null
 	for _ in $(seq 1 600); do grep -q '"announced".*192.0.2.0/24' "$TMP/bw.events" 2>/dev/null && break; sleep 0.02; done
 	t1=$(awk '/"announced".*192.0.2.0\/24/ {print $1; exit}' "$TMP/bw.events")
+	bw_cpu=$(awk -v a="$(cpu_ms "$BWPID")" -v b="$c0" 'BEGIN { printf "%.0f", a - b }')
 	kill -USR1 "$BWPID"; sleep 0.3
 	local bw_routes bw_load sent
 	bw_routes=$(sed -n 's/.*event=status peer=G .* routes=\([0-9]*\).*/\1/p' "$TMP/bw.err" | tail -1)
 	sent=$($G global rib summary -a ipv4 2>/dev/null | sed -n 's/.*Destination: \([0-9]*\).*/\1/p' | head -1)
 	bw_load=$(awk "BEGIN{printf \"%.3f\", ($t1 - $t0) / 1e9}")
-	echo "    bgpwatch: ${bw_load} s from inject start to the sentinel's event; routes held $bw_routes of $sent sent"
+	echo "    bgpwatch: ${bw_load} s from inject start to the sentinel's event; routes held $bw_routes of $sent sent; collector CPU ${bw_cpu} ms"
 
 	echo "== live: withdrawal -> JSON event latency, table loaded (${bw_routes} routes), $(wc -l <"$TMP/wd.txt") withdrawals 100 ms apart"
 	echo "    ip netns exec $NC tcpdump -ni ${P}2 -w wd.pcap 'tcp port 179'; gobgp global rib del PREFIX"
@@ -236,8 +241,10 @@ PY
 	kill "$BWPID" 2>/dev/null
 	sleep 0.5
 
-	echo "== live: the same load into BIRD 2 as a passive collector"
-	echo "    ip netns exec $NC bird -f -c bird.conf; birdc show route count (polled every 20 ms)"
+	echo "== live: the table already in GoBGP's RIB, sent when the session comes up: bgpwatch vs BIRD 2 as passive collectors"
+	echo "    gobgp mrt inject (before the session); tcpdump -w load.pcap 'tcp port 179' in $NC; the collector starts, GoBGP dials it"
+	echo "    time: first UPDATE on the wire -> the collector holds every route, polled every 10 ms"
+	echo "    (bgpwatch: kill -USR1 and its status line; BIRD: birdc show route count); CPU: the collector's whole run"
 	cat >"$TMP/bird.conf" <<BIRD
 router id 10.201.0.2;
 protocol device { }
@@ -248,27 +255,71 @@ protocol bgp G {
     ipv4 { import all; export none; };
 }
 BIRD
-	ip netns exec "$NC" bird -f -c "$TMP/bird.conf" -s "$TMP/bird.ctl" >/dev/null 2>&1 &
-	local BIPID=$!
-	sleep 0.3
-	start_gobgp || return 0
-	t0=$(date +%s%N)
-	$G mrt inject global --only-best --nexthop 10.201.0.1 --no-ipv6 "$TMP/rv.mrt" >/dev/null 2>&1
-	$G global rib add 192.0.2.0/24 -a ipv4 nexthop 10.201.0.1 >/dev/null
-	sent=$($G global rib summary -a ipv4 2>/dev/null | sed -n 's/.*Destination: \([0-9]*\).*/\1/p' | head -1)
-	local n=0
-	for _ in $(seq 1 1500); do
-		n=$(birdc -s "$TMP/bird.ctl" show route count 2>/dev/null | sed -n 's/^\([0-9]*\) of [0-9]* routes.*/\1/p' | head -1)
-		[ "${n:-0}" -ge "$sent" ] && break
-		sleep 0.02
+	local who bw_pre bi_pre bw_pcpu bi_pcpu
+	for who in bgpwatch bird; do
+		ip netns exec "$NP" gobgpd -f "$TMP/gobgpd.toml" -p --api-hosts 127.0.0.1:50051 \
+			--pprof-disable >"$TMP/gobgpd.log" 2>&1 &
+		GOPID=$!
+		for _ in $(seq 1 100); do $G global >/dev/null 2>&1 && break; sleep 0.1; done
+		$G mrt inject global --only-best --nexthop 10.201.0.1 --no-ipv6 "$TMP/rv.mrt" >/dev/null 2>&1
+		$G global rib add 192.0.2.0/24 -a ipv4 nexthop 10.201.0.1 >/dev/null
+		sent=$($G global rib summary -a ipv4 2>/dev/null | sed -n 's/.*Destination: \([0-9]*\).*/\1/p' | head -1)
+		ip netns exec "$NC" tcpdump -ni "${P}2" -U --immediate-mode -w "$TMP/load-$who.pcap" 'tcp port 179' >/dev/null 2>&1 &
+		TDPID=$!
+		sleep 1
+		local cpid n=0 t1=""
+		if [ "$who" = bgpwatch ]; then
+			ip netns exec "$NC" "$BW" collect --config "$TMP/bw.conf" >/dev/null 2>"$TMP/pre.err" &
+		else
+			ip netns exec "$NC" bird -f -c "$TMP/bird.conf" -s "$TMP/bird.ctl" >/dev/null 2>&1 &
+		fi
+		cpid=$!
+		# SIGUSR1 before bgpwatch's handler is in place would kill it
+		[ "$who" = bgpwatch ] && for _ in $(seq 1 500); do grep -q collector_started "$TMP/pre.err" && break; sleep 0.01; done
+		for _ in $(seq 1 3000); do
+			if [ "$who" = bgpwatch ]; then
+				kill -USR1 "$cpid" 2>/dev/null
+				sleep 0.01
+				n=$(sed -n 's/.*event=status peer=G .* routes=\([0-9]*\).*/\1/p' "$TMP/pre.err" | tail -1)
+			else
+				n=$(birdc -s "$TMP/bird.ctl" show route count 2>/dev/null | sed -n 's/^\([0-9]*\) of [0-9]* routes.*/\1/p' | head -1)
+				sleep 0.01
+			fi
+			if [ "${n:-0}" -ge "$sent" ]; then t1=$(date +%s%N); break; fi
+		done
+		local cpu
+		cpu=$(cpu_ms "$cpid")
+		sleep 0.2
+		stop_pid "$TDPID"
+		local t0
+		t0=$(python3 - "$TMP/load-$who.pcap" <<'PY'
+import struct, sys
+raw = open(sys.argv[1], 'rb').read()
+E = '<' if raw[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+nsres = raw[:4] in (b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d')
+off = 24
+while off + 16 <= len(raw):
+    ts, tf, cl, ol = struct.unpack(E + 'IIII', raw[off:off + 16]); p = raw[off + 16:off + 16 + cl]; off += 16 + cl
+    if len(p) < 34 or struct.unpack('!H', p[12:14])[0] != 0x800: continue
+    ihl = (p[14] & 15) * 4; tcp = p[14 + ihl:]; pl = tcp[(tcp[12] >> 4) * 4:]
+    i = 0
+    while i + 19 <= len(pl) and pl[i:i + 16] == b'\xff' * 16:
+        ln, ty = struct.unpack('!HB', pl[i + 16:i + 19])
+        if ty == 2:
+            print(ts * 10**9 + (tf if nsres else tf * 1000)); sys.exit(0)
+        i += ln
+PY
+)
+		kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
+		stop_pid "$GOPID"
+		sleep 0.3
+		local secs="n/a"
+		[ -n "$t1" ] && [ -n "$t0" ] && secs=$(awk "BEGIN{printf \"%.3f\", ($t1 - $t0) / 1e9}")
+		printf '    %-9s %s s from the first UPDATE to %s of %s routes held; collector CPU %s ms\n' "$who:" "$secs" "${n:-0}" "$sent" "$cpu"
+		if [ "$who" = bgpwatch ]; then bw_pre=$secs; bw_pcpu=$cpu; else bi_pre=$secs; bi_pcpu=$cpu; fi
 	done
-	t1=$(date +%s%N)
-	local bi_load
-	bi_load=$(awk "BEGIN{printf \"%.3f\", ($t1 - $t0) / 1e9}")
-	echo "    BIRD:     ${bi_load} s from inject start to $n of $sent routes"
-	echo "    load bgpwatch/BIRD: $(ratio "$bw_load" "$bi_load")x (goal <= 1); both are bounded by GoBGP's send rate"
-	stop_pid "$GOPID"
-	kill "$BIPID" 2>/dev/null
+	echo "    load bgpwatch/BIRD: wall $(ratio "$bw_pre" "$bi_pre")x (goal <= 1), collector CPU $(ratio "$bw_pcpu" "$bi_pcpu")x"
+	echo "    (paced by GoBGP's mrt inject instead, above: bgpwatch ${bw_load} s; the inject itself is the bound)"
 }
 LIVE_NS=""
 trap 'for n in $LIVE_NS; do for p in $(ip netns pids $n 2>/dev/null); do kill $p 2>/dev/null; done; done; sleep 0.3; for n in $LIVE_NS; do ip netns del $n 2>/dev/null; done; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$TMP"' EXIT
