@@ -77,7 +77,8 @@ struct sess {
 	uint16_t gr_time_s; /* the peer's restart time (its OPEN); 0 none */
 	uint8_t gr_fams;    /* its families (bit 0 IPv4, bit 1 IPv6) */
 	bool notified;      /* a NOTIFICATION ended it: no graceful restart */
-	uint64_t t_gr;      /* restart timer: stale routes go when it fires */
+	uint64_t t_gr;      /* restart, then stale timer: stale routes go */
+	bool gr_back;       /* the peer is back: t_gr is the stale timer */
 	uint8_t stale_fams; /* families with stale routes pending */
 	int64_t up_ns;      /* when it reached Established (monotonic) */
 	uint64_t n_pfx[2];  /* prefixes announced in this session, v4/v6 */
@@ -192,6 +193,7 @@ collect_cfg_load(const char *path, struct collect_cfg *c, struct nk_err *err)
 	c->hold_s = 90;
 	c->open_timeout_ns = 240 * NS_S; /* RFC 4271 §8.2.2: 4 minutes */
 	c->retry_min_ns = 5 * NS_S;
+	c->stale_ns = 360 * NS_S; /* as FRR's and BIRD's stale-path defaults */
 	c->retry_max_ns = 120 * NS_S;
 	c->graceful_restart = true;
 	const struct nk_config_section *s =
@@ -210,7 +212,7 @@ collect_cfg_load(const char *path, struct collect_cfg *c, struct nk_err *err)
 	static const char *const ckeys[] = {"asn", "router_id", "listen",
 	    "hold_time", "open_timeout", "connect_retry", "connect_retry_max",
 	    "extended_messages", "addpath", "graceful_restart", "record",
-	    "user", "status_file", "record_rib_every", NULL};
+	    "user", "status_file", "record_rib_every", "stale_time", NULL};
 	if (nk_config_check_keys(cfg, s, ckeys, err) < 0)
 		goto out;
 	v = 0;
@@ -265,6 +267,9 @@ collect_cfg_load(const char *path, struct collect_cfg *c, struct nk_err *err)
 	if (stf != NULL)
 		(void)snprintf(
 		    c->status_file, sizeof(c->status_file), "%s", stf);
+	if (nk_config_get_duration_ns(cfg, s, "stale_time", NS_S, NS_S,
+		86400 * NS_S, &c->stale_ns, err) < 0)
+		return -1;
 	if (nk_config_get_duration_ns(cfg, s, "record_rib_every", NS_S, 0,
 		7 * 86400 * NS_S, &c->record_rib_every_ns, err) < 0)
 		goto out;
@@ -727,6 +732,7 @@ gr_flush(struct sess *s, int fam, const char *why)
 	if (s->stale_fams == 0) {
 		nk_loop_timer_cancel(s->c->loop, s->t_gr);
 		s->t_gr = 0;
+		s->gr_back = false;
 	}
 	return n;
 }
@@ -740,21 +746,34 @@ gr_expire(struct nk_loop *loop, void *ctx, int64_t now_ns)
 	(void)now_ns;
 
 	s->t_gr = 0;
-	size_t n = gr_flush(
-	    s, 0, "stale after graceful restart: restart time expired");
+	bool back = s->gr_back;
+	size_t n = gr_flush(s, 0,
+	    back ? "stale after graceful restart: no End-of-RIB within the "
+		   "stale time"
+		 : "stale after graceful restart: restart time expired");
 	s->stale_fams = 0;
+	s->gr_back = false;
+	unsigned timer_s = back ? (unsigned)(s->c->cfg.stale_ns / NS_S)
+				: s->gr_time_s;
 	nk_log(NK_LOG_INFO, "gr_expired",
-	    "peer=%s restart_time_s=%u stale_withdrawn=%zu state=%s",
-	    s->pc.name, s->gr_time_s, n, state_names[s->st]);
+	    "peer=%s timer=%s timer_s=%u stale_withdrawn=%zu state=%s",
+	    s->pc.name, back ? "stale_time" : "restart_time", timer_s, n,
+	    state_names[s->st]);
 	if (n == 0)
 		return;
 	sess_event_init(s, &ev, "graceful_restart_expired", NK_SEV_WARNING);
 	ev.has_stale_withdrawn = true;
 	ev.stale_withdrawn = n;
-	(void)snprintf(ev.detail, sizeof(ev.detail),
-	    "restart time of %s expired (%u s, session %s): %zu stale "
-	    "routes withdrawn",
-	    s->pc.name, s->gr_time_s, state_names[s->st], n);
+	if (back)
+		(void)snprintf(ev.detail, sizeof(ev.detail),
+		    "%s came back but sent no End-of-RIB within the stale "
+		    "time (%u s): %zu stale routes withdrawn",
+		    s->pc.name, timer_s, n);
+	else
+		(void)snprintf(ev.detail, sizeof(ev.detail),
+		    "restart time of %s expired (%u s, session %s): %zu "
+		    "stale routes withdrawn",
+		    s->pc.name, timer_s, state_names[s->st], n);
 	engine_out_event(&s->c->out, &ev);
 }
 
@@ -765,6 +784,7 @@ gr_start(struct sess *s, uint16_t restart_s)
 {
 	nk_loop_timer_cancel(s->c->loop, s->t_gr);
 	s->stale_fams = s->gr_fams;
+	s->gr_back = false;
 	s->t_gr = nk_loop_timer_add(s->c->loop,
 	    nk_loop_now_ns(s->c->loop) + (int64_t)restart_s * NS_S, gr_expire,
 	    s);
@@ -858,6 +878,7 @@ sess_close(struct sess *s, uint8_t code, uint8_t sub, const uint8_t *data,
 			nk_loop_timer_cancel(c->loop, s->t_gr);
 			s->t_gr = 0;
 			s->stale_fams = 0;
+			s->gr_back = false;
 		}
 	} else {
 		coll_event(c, "session_error", NK_SEV_WARNING, &s->pc, NULL,
@@ -986,6 +1007,16 @@ on_open(struct sess *s, const uint8_t *body, size_t len, int64_t now_ns)
 		(void)gr_flush(s, 0,
 		    "stale after graceful restart, peer came back without "
 		    "it");
+	/* §4.2: back in time: the restart timer stops; what is still stale
+	 * waits for End-of-RIB, at most the stale time (a full table may
+	 * take longer to send again than the restart time) */
+	if (s->t_gr != 0 && s->gr_time_s != 0 && !s->gr_back) {
+		nk_loop_timer_cancel(s->c->loop, s->t_gr);
+		s->gr_back = true;
+		s->t_gr = nk_loop_timer_add(s->c->loop,
+		    nk_loop_now_ns(s->c->loop) + s->c->cfg.stale_ns, gr_expire,
+		    s);
+	}
 	send_keepalive(s);
 	s->st = S_OPENCONFIRM;
 	watch_peer_connecting(s->c->w, &s->pc.addr, s->pc.asn);

@@ -35,6 +35,9 @@ struct collect_cfg {
 	uint16_t hold_s;
 	int64_t open_timeout_ns;
 	int64_t retry_min_ns, retry_max_ns;
+	/* graceful restart: how long a peer that is back may take to send
+	 * End-of-RIB before its remaining stale routes go (RFC 4724 §4.2) */
+	int64_t stale_ns;
 	bool ext_msg, addpath, graceful_restart;
 	struct {
 		struct nk_addr addr;

@@ -32,6 +32,7 @@ listen = 127.0.0.1:$PORT
 hold_time = 30
 connect_retry = 1s
 graceful_restart = yes
+stale_time = 6s
 user =
 
 [upstream A]
@@ -48,7 +49,12 @@ port = $PORT2
 peer = 127.0.0.3
 asn = 65030
 
+[upstream D]
+peer = 127.0.0.4
+asn = 65040
+
 [watch]
+prefix = 100.64.0.0/24
 prefix = 192.0.2.0/24
 prefix = 198.51.100.0/24
 prefix = 203.0.113.0/24
@@ -211,6 +217,47 @@ if nk_wait_for 10 bgp_has "$OUT" session_down '"peer":"C"' &&
 	fi
 else
 	nk_fail gr-notification-no-gr "$(grep -F '"peer":"C"' "$OUT" | tail -3)"
+fi
+# --- D (restart time 3 s) comes back within it but sends no End-of-RIB:
+# the restart timer stops (RFC 4724 §4.2), so nothing goes at 3 s; its
+# stale route goes when stale_time (6 s) after the new session runs out
+peer_from() { # SOURCE STEPS...: bgp_peer to the collector from SOURCE
+	local src=$1
+	shift
+	python3 - "$PORT" "$@" >/dev/null 2>&1 <<PY &
+import runpy, sys, socket
+real = socket.create_connection
+def bound(addr, timeout=None):
+    return real(addr, timeout, ('$src', 0))
+socket.create_connection = bound
+sys.argv = ['p', '127.0.0.1'] + sys.argv[1:]
+runpy.run_path('$BGP_PEER_PY')
+PY
+}
+OPEN_D=$(open_gr 65040 3)
+peer_from 127.0.0.4 "raw $OPEN_D" keepalive "sleep 0.3" \
+	"update-a 100.64.0.0/24 65040,64504" "sleep 0.3" close
+if nk_wait_for 10 bgp_has "$OUT" session_down '"peer":"D"'; then
+	peer_from 127.0.0.4 "raw $OPEN_D" keepalive "hold 12"
+	if nk_wait_for 10 bgp_has "$OUT" session_up '"peer":"D"'; then
+		sleep 3.5 # past D's restart time, short of the stale time
+		if bgp_has "$OUT" unreachable '"prefix":"100.64.0.0/24"'; then
+			nk_fail gr-back-waits-eor "withdrawn at the restart time although D was back"
+		else
+			nk_pass gr-back-waits-eor
+		fi
+	else
+		nk_fail gr-back-waits-eor "D did not come back: $(grep -F '"peer":"D"' "$OUT" | tail -2)"
+	fi
+	if nk_wait_for 15 bgp_has "$OUT" graceful_restart_expired '"peer":"D"' &&
+		bgp_has "$OUT" graceful_restart_expired 'came back but sent no End-of-RIB within the stale time (6 s): 1 stale routes withdrawn' &&
+		bgp_has "$OUT" unreachable 'withdrawn by D (stale after graceful restart: no End-of-RIB within the stale time)'; then
+		nk_pass gr-stale-time-withdraws
+	else
+		nk_fail gr-stale-time-withdraws "$(grep -F 'D' "$OUT" | tail -3)"
+	fi
+else
+	nk_fail gr-back-waits-eor "no session_down from D: $(tail -3 "$OUT")"
 fi
 kill -TERM "$BWPID"
 nk_wait_for 10 bash -c "! kill -0 $BWPID"
