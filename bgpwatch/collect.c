@@ -2075,16 +2075,23 @@ priv_drop(struct collect *c, struct nk_err *err)
 	return 0;
 }
 
-enum { OPT_LISTEN_ONLY = 256, OPT_TUI };
+enum { OPT_LISTEN_ONLY = 256, OPT_TUI, OPT_CHECK };
+
+struct copts {
+	bool tui;
+	bool check;
+};
 
 static int
 copt(void *ctx, int id, const char *arg, struct nk_err *err)
 {
-	bool *tui = ctx;
+	struct copts *o = ctx;
 	(void)arg;
 	(void)err;
 	if (id == OPT_TUI)
-		*tui = true;
+		o->tui = true;
+	else if (id == OPT_CHECK)
+		o->check = true;
 	return 0;
 }
 
@@ -2098,24 +2105,27 @@ collect_cmd(int argc, char **argv)
 	static const struct nk_cli_opt opts[] = {
 	    {"tui", 0, NK_CLI_NO_ARG, OPT_TUI, NULL,
 		"the live ncurses screen (livetui.h)"},
+	    {"check", 0, NK_CLI_NO_ARG, OPT_CHECK, NULL,
+		"read the config, say what it sets up, exit (0 or 3)"},
 	    {NULL, 0, NK_CLI_NO_ARG, 0, NULL, NULL},
 	};
 	struct nk_cli_common common;
-	bool tui = false;
+	struct copts co = {false, false};
 	struct nk_err err = {{0}};
 	struct collect *c = NULL;
 	int rc = 2;
 
 	memset(&common, 0, sizeof(common));
 	int first =
-	    nk_cli_parse(argc, argv, opts, copt, &tui, &common, true, &err);
+	    nk_cli_parse(argc, argv, opts, copt, &co, &common, true, &err);
+	bool tui = co.tui;
 	if (first < 0) {
 		fprintf(stderr, "bgpwatch collect: %s\n", nk_err_msg(&err));
 		return NK_CLI_EXIT_USAGE;
 	}
 	if (common.help) {
 		nk_cli_help(stdout, "bgpwatch collect",
-		    "--config FILE [--json | --tui]",
+		    "--config FILE [--json | --tui | --check]",
 		    "Receive-only BGP collector: live sessions feed the "
 		    "watch engine; see bgpwatch(1).",
 		    opts);
@@ -2146,6 +2156,29 @@ collect_cmd(int argc, char **argv)
 		fprintf(stderr, "bgpwatch: %s\n", nk_err_msg(&err));
 		free(c);
 		return NK_CLI_EXIT_USAGE;
+	}
+	if (co.check) {
+		/* as nginx -t: check before a reload, change nothing */
+		if (c->cfg.user[0] != '\0' && getpwnam(c->cfg.user) == NULL) {
+			fprintf(stderr,
+			    "bgpwatch: %s: [collector] user '%s': no such "
+			    "user\n",
+			    common.config, c->cfg.user);
+			free(c);
+			return NK_CLI_EXIT_USAGE;
+		}
+		size_t n_md5 = 0;
+		for (size_t i = 0; i < c->cfg.n_peer; i++)
+			n_md5 += c->cfg.peer[i].md5[0] != '\0';
+		printf("%s: config OK: asn %u, %zu BGP peers (%zu with "
+		       "TCP-MD5), %zu listeners, %zu BMP listeners, %zu "
+		       "watched prefixes%s\n",
+		    common.config, c->cfg.asn, c->cfg.n_peer, n_md5,
+		    c->cfg.n_listen, c->cfg.n_bmp_listen,
+		    c->cfg.watch.n_prefix,
+		    c->cfg.watch.watch_all ? " (every prefix watched)" : "");
+		free(c);
+		return 0;
 	}
 	c->out.json = common.json;
 	c->out.text = !common.json && !tui;
