@@ -1826,19 +1826,27 @@ shutdown_all(struct collect *c, const char *why)
 	}
 }
 
+/* Cease to every peer, close the BMP routers, leave the loop. */
 static void
-on_term(struct nk_loop *loop, int signo, void *ctx)
+stop_all(struct collect *c)
 {
-	struct collect *c = ctx;
-	nk_log(NK_LOG_INFO, "stopping", "signal=%d sessions=%zu", signo,
-	    c->n_sess);
 	shutdown_all(c,
 	    "collector shutting down (sent Cease/administrative "
 	    "shutdown)");
 	for (size_t i = 0; i < MAX_BMP_ROUTERS; i++)
 		if (c->bmp[i] != NULL)
 			bmp_conn_close(c->bmp[i], "collector shutting down");
-	nk_loop_stop(loop);
+	nk_loop_stop(c->loop);
+}
+
+static void
+on_term(struct nk_loop *loop, int signo, void *ctx)
+{
+	struct collect *c = ctx;
+	(void)loop;
+	nk_log(NK_LOG_INFO, "stopping", "signal=%d sessions=%zu", signo,
+	    c->n_sess);
+	stop_all(c);
 }
 
 /* SIGUSR1: one status line per session (state, UPDATEs, routes held). */
@@ -2348,11 +2356,5 @@ collect_stop(struct collect *c)
 {
 	nk_log(NK_LOG_INFO, "stopping", "cause=\"q pressed\" sessions=%zu",
 	    c->n_sess);
-	shutdown_all(c,
-	    "collector shutting down (sent Cease/administrative "
-	    "shutdown)");
-	for (size_t i = 0; i < MAX_BMP_ROUTERS; i++)
-		if (c->bmp[i] != NULL)
-			bmp_conn_close(c->bmp[i], "collector shutting down");
-	nk_loop_stop(c->loop);
+	stop_all(c);
 }

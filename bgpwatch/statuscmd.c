@@ -89,21 +89,6 @@ out:
 	return rc;
 }
 
-static enum nk_severity
-sev_of(enum nk_state s)
-{
-	switch (s) {
-	case NK_STATE_OK:
-		return NK_SEV_OK;
-	case NK_STATE_WARNING:
-		return NK_SEV_WARNING;
-	case NK_STATE_CRITICAL:
-		return NK_SEV_CRITICAL;
-	default:
-		return NK_SEV_UNKNOWN;
-	}
-}
-
 /* The verdict in both faces: the plugin line, or one JSON line. */
 static int
 report(bool json, const char *file, enum nk_state s, const char *text,
@@ -120,7 +105,7 @@ report(bool json, const char *file, enum nk_state s, const char *text,
 	struct nk_event_sink *sink =
 	    nk_event_sink_new("bgpwatch", NULL, stdout);
 	struct json_object *o = sink != NULL
-	    ? nk_event_begin(sink, "status_check", sev_of(s), 0)
+	    ? nk_event_begin(sink, "status_check", nk_severity_of_state(s), 0)
 	    : NULL;
 	if (o != NULL) {
 		nk_event_add_str(o, "file", file);

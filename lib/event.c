@@ -26,6 +26,22 @@ nk_severity_name(enum nk_severity sev)
 	return sev_names[sev];
 }
 
+enum nk_severity
+nk_severity_of_state(enum nk_state st)
+{
+	switch (st) {
+	case NK_STATE_OK:
+		return NK_SEV_OK;
+	case NK_STATE_WARNING:
+		return NK_SEV_WARNING;
+	case NK_STATE_CRITICAL:
+		return NK_SEV_CRITICAL;
+	case NK_STATE_UNKNOWN:
+		break;
+	}
+	return NK_SEV_UNKNOWN;
+}
+
 struct nk_event_sink *
 nk_event_sink_new(const char *tool, const char *host, FILE *out)
 {

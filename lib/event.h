@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+#include "alarm.h"
+
 enum nk_severity {
 	NK_SEV_INFO = 0,
 	NK_SEV_OK,
@@ -23,6 +25,10 @@ enum nk_severity {
 
 /* "info", "ok", "warning", "critical", "unknown". */
 const char *nk_severity_name(enum nk_severity sev);
+
+/* The severity of an event reporting a plugin state (UNKNOWN also for
+ * values outside the enum). */
+enum nk_severity nk_severity_of_state(enum nk_state st);
 
 struct nk_event_sink;
 

@@ -348,29 +348,13 @@ add_scrubbed(struct json_object *o, const char *key, const char *v)
 	nk_event_add_str(o, key, buf);
 }
 
-static enum nk_severity
-sev_of(enum nk_state st)
-{
-	switch (st) {
-	case NK_STATE_OK:
-		return NK_SEV_OK;
-	case NK_STATE_WARNING:
-		return NK_SEV_WARNING;
-	case NK_STATE_CRITICAL:
-		return NK_SEV_CRITICAL;
-	case NK_STATE_UNKNOWN:
-		break;
-	}
-	return NK_SEV_UNKNOWN;
-}
-
 int
 mp_report_json(struct nk_event_sink *sink, const struct mp_result *r,
     const struct mp_judge *j)
 {
 	char text[768], miss[256];
 	enum nk_state st = mp_report_judge(r, j, text, sizeof(text));
-	struct json_object *o = nk_event_begin(sink, "probe", sev_of(st),
+	struct json_object *o = nk_event_begin(sink, "probe", nk_severity_of_state(st),
 	    r->start_real_ns);
 	struct json_object *t, *cmds, *caps, *tls;
 

@@ -250,6 +250,13 @@ test_severity_names(void **state)
 		json_object_put(o);
 	}
 	assert_string_equal(nk_severity_name((enum nk_severity)99), "unknown");
+	assert_int_equal(nk_severity_of_state(NK_STATE_OK), NK_SEV_OK);
+	assert_int_equal(nk_severity_of_state(NK_STATE_WARNING), NK_SEV_WARNING);
+	assert_int_equal(
+	    nk_severity_of_state(NK_STATE_CRITICAL), NK_SEV_CRITICAL);
+	assert_int_equal(nk_severity_of_state(NK_STATE_UNKNOWN), NK_SEV_UNKNOWN);
+	assert_int_equal(
+	    nk_severity_of_state((enum nk_state)7), NK_SEV_UNKNOWN);
 }
 
 static void
