@@ -263,7 +263,14 @@ BIRD
 		for _ in $(seq 1 100); do $G global >/dev/null 2>&1 && break; sleep 0.1; done
 		$G mrt inject global --only-best --nexthop 10.201.0.1 --no-ipv6 "$TMP/rv.mrt" >/dev/null 2>&1
 		$G global rib add 192.0.2.0/24 -a ipv4 nexthop 10.201.0.1 >/dev/null
-		sent=$($G global rib summary -a ipv4 2>/dev/null | sed -n 's/.*Destination: \([0-9]*\).*/\1/p' | head -1)
+		# the inject returns before GoBGP has taken every route
+		sent="" prev=-1
+		for _ in $(seq 1 60); do
+			sent=$($G global rib summary -a ipv4 2>/dev/null | sed -n 's/.*Destination: \([0-9]*\).*/\1/p' | head -1)
+			[ "${sent:-0}" -gt 0 ] && [ "$sent" = "$prev" ] && break
+			prev=$sent
+			sleep 0.5
+		done
 		ip netns exec "$NC" tcpdump -ni "${P}2" -U --immediate-mode -w "$TMP/load-$who.pcap" 'tcp port 179' >/dev/null 2>&1 &
 		TDPID=$!
 		sleep 1
