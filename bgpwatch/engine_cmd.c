@@ -109,10 +109,11 @@ engine_out_event(void *arg, const struct watch_event *ev)
 	if (ev->peer != NULL)
 		dump_fmt_addr(&ev->peer_addr, pa, sizeof(pa));
 	nk_clock_fmt_rfc3339(ns, at, sizeof(at));
-	enum nk_log_level lvl =
-	    ev->sev == NK_SEV_CRITICAL || ev->sev == NK_SEV_WARNING
-	    ? NK_LOG_WARN
-	    : NK_LOG_INFO;
+	/* a critical event (a prefix unreachable, a session down) is an
+	 * error to syslog, so it passes filters that drop warnings */
+	enum nk_log_level lvl = ev->sev == NK_SEV_CRITICAL ? NK_LOG_ERR
+	    : ev->sev == NK_SEV_WARNING			   ? NK_LOG_WARN
+							   : NK_LOG_INFO;
 	nk_log(lvl, ev->name,
 	    "at=%s prefix=%s peer=%s peer_addr=%s peer_as=%u "
 	    "detail=%s",
