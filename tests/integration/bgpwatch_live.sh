@@ -64,36 +64,15 @@ nk_wait_for 5 grep -q "event=collector_started" "$T/bw.err" || {
 }
 
 # --- A: ExaBGP, commands through a file
-exa_conf() { # NAME ADDR AS [MD5]
-	cat >"$T/exa-$1.conf" <<EXA
-process cmds {
-    run /usr/bin/tail -n +1 -F $T/cmds-$1.txt;
-    encoder text;
-}
-neighbor 10.201.0.2 {
-    router-id $2;
-    local-address $2;
-    local-as $3;
-    peer-as 65001;
-    hold-time 30;
-    ${4:+md5-password "$4";}
-    family { ipv4 unicast; }
-    api { processes [ cmds ]; }
-}
-EXA
-	: >"$T/cmds-$1.txt"
-}
-exa_conf A 10.201.0.1 65010
+bgp_exa_conf A 10.201.0.1 65010
 printf '%s\n' \
 	'announce route 192.0.2.0/24 next-hop self as-path [ 65010 64500 ] origin igp' \
 	'announce route 198.51.100.0/24 next-hop self as-path [ 65010 64501 ] origin igp' \
 	'announce route 203.0.113.0/24 next-hop self as-path [ 65010 3356 64502 ] origin igp' \
 	>"$T/cmds-A.txt"
-exa_conf D 10.201.0.5 65050 wrong-key
+bgp_exa_conf D 10.201.0.5 65050 wrong-key
 for n in A D; do
-	nk_daemon_ns "$BGP_NS_P" "exa$n" env exabgp.daemon.user=root \
-		exabgp.log.destination="$T/exa-$n.log" exabgp.api.ack=false \
-		exabgp.daemon.daemonize=false exabgp "$T/exa-$n.conf" >/dev/null
+	bgp_exa_start "$n" "$BGP_NS_P"
 done
 
 # --- B: GoBGP with TCP-MD5

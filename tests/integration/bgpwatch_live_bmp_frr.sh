@@ -72,64 +72,16 @@ exit
 FRR
 nk_daemon_ns "$BGP_NS_P" bgpd /usr/lib/frr/bgpd -M bmp -f "$T/frr/bgpd.conf" -Z -S \
 	-p 179 -l 10.201.0.1 -P 0 --vty_socket "$T/frr" -i "$T/frr/bgpd.pid" >/dev/null
-exa() { # NAME LOCAL AS
-	cat >"$T/exa-$1.conf" <<EXA
-process cmds {
-    run /usr/bin/tail -n +1 -F $T/cmds-$1.txt;
-    encoder text;
-}
-neighbor 10.201.0.1 {
-    router-id $2;
-    local-address $2;
-    local-as $3;
-    peer-as 65040;
-    hold-time 30;
-    family { ipv4 unicast; }
-    api { processes [ cmds ]; }
-}
-EXA
+# two ExaBGP upstreams of the router, in the collector's namespace
+for u in "A 10.201.0.2 65030" "B 10.201.0.6 65031"; do
+	set -- $u
+	bgp_exa_conf "$1" "$2" "$3" "" 10.201.0.1 65040
 	printf '%s\n' \
 		"announce route 192.0.2.0/24 next-hop self as-path [ $3 64500 ] origin igp" \
 		"announce route 198.51.100.0/24 next-hop self as-path [ $3 64501 ] origin igp" \
-		>"$T/cmds-$1.txt"
-	nk_daemon_ns "$BGP_NS_C" "exa$1" env exabgp.daemon.user=root \
-		exabgp.log.destination="$T/exa-$1.log" exabgp.api.ack=false \
-		exabgp.daemon.daemonize=false exabgp "$T/exa-$1.conf" >/dev/null
-}
-exa A 10.201.0.2 65030
-exa B 10.201.0.6 65031
-
-if nk_wait_for 30 bgp_has "$OUT" bmp_router_up "frrBMP"; then
-	nk_pass frrbmp-router-up
-else
-	nk_fail frrbmp-router-up "no bmp_router_up: $(tail -3 "$T/bw.err")"
-fi
-for n in A B; do
-	if nk_wait_for 40 bgp_has "$OUT" session_up "\"peer\":\"$n\""; then
-		nk_pass "frrbmp-peer-up-$n"
-	else
-		nk_fail "frrbmp-peer-up-$n" "no session_up for $n via FRR BMP"
-	fi
+		>>"$T/cmds-$1.txt"
+	bgp_exa_start "$1" "$BGP_NS_C"
 done
-nk_wait_for 20 bash -c "[ \$(grep -c '\"event\":\"announced\".*192.0.2.0/24' $OUT) -ge 2 ]" ||
-	nk_fail frrbmp-announced "192.0.2.0/24 not announced by both via FRR BMP"
-echo 'withdraw route 192.0.2.0/24' >>"$T/cmds-A.txt"
-if nk_wait_for 10 bgp_has "$OUT" withdrawn "withdrawn by A, still via B"; then
-	nk_pass frrbmp-withdrawn-still-via
-else
-	nk_fail frrbmp-withdrawn-still-via "$(grep 192.0.2.0 "$OUT" | tail -3)"
-fi
-echo 'withdraw route 192.0.2.0/24' >>"$T/cmds-B.txt"
-if nk_wait_for 10 bgp_has "$OUT" unreachable '"prefix":"192.0.2.0/24"'; then
-	nk_pass frrbmp-unreachable
-else
-	nk_fail frrbmp-unreachable "no unreachable via FRR BMP"
-fi
-echo 'neighbor 10.201.0.1 teardown 2' >>"$T/cmds-B.txt"
-if nk_wait_for 15 bgp_has "$OUT" session_down "peer down: BMP from frrBMP: remote system closed the session with a NOTIFICATION: administrative shutdown"; then
-	nk_pass frrbmp-peer-down-reason
-else
-	nk_fail frrbmp-peer-down-reason "$(grep session_down "$OUT" | tail -2)"
-fi
+bmp_scenario frrbmp frrBMP
 kill -TERM "$BWPID"
 exit $NK_FAILED

@@ -93,33 +93,9 @@ else
 fi
 
 # --- A: ExaBGP connects to the collector's :179 (passive session)
-exa_conf() { # NAME ADDR AS [MD5]
-	cat >"$T/exa-$1.conf" <<EXA
-process cmds {
-    run /usr/bin/tail -n +1 -F $T/cmds-$1.txt;
-    encoder text;
-}
-neighbor 10.201.0.2 {
-    router-id $2;
-    local-address $2;
-    local-as $3;
-    peer-as 65001;
-    hold-time 30;
-    ${4:+md5-password "$4";}
-    family { ipv4 unicast; }
-    api { processes [ cmds ]; }
-}
-EXA
-	: >"$T/cmds-$1.txt"
-}
-exa_start() {
-	nk_daemon_ns "$BGP_NS_P" "exa$1" env exabgp.daemon.user=root \
-		exabgp.log.destination="$T/exa-$1.log" exabgp.api.ack=false \
-		exabgp.daemon.daemonize=false exabgp "$T/exa-$1.conf" >/dev/null
-}
-exa_conf A 10.201.0.1 65010
+bgp_exa_conf A 10.201.0.1 65010
 echo 'announce route 192.0.2.0/24 next-hop self as-path [ 65010 64500 ] origin igp' >"$T/cmds-A.txt"
-exa_start A
+bgp_exa_start A "$BGP_NS_P"
 
 # --- B: GoBGP waits (passive) with TCP-MD5; the collector dials it
 cat >"$T/gobgpd.toml" <<TOML
@@ -183,9 +159,9 @@ else
 fi
 nk_expect priv-reload-listen-line \
 	"$(grep -c 'event=reload_listen_failed listener=10.201.0.6 port=179 what=bgp cause="listen 10.201.0.6 port 179: Permission denied (ports below 1024 need privileges' "$ERR")" 1
-exa_conf C 10.201.0.4 65040 c-key
+bgp_exa_conf C 10.201.0.4 65040 c-key
 echo 'announce route 203.0.113.0/24 next-hop self as-path [ 65040 64502 ] origin igp' >"$T/cmds-C.txt"
-exa_start C
+bgp_exa_start C "$BGP_NS_P"
 # C reaches the old :179 listener, its key set on it after the drop
 if nk_wait_for 40 bgp_has "$OUT" announced '"prefix":"203.0.113.0/24"' &&
 	bgp_has "$OUT" session_up '"peer":"C"'; then

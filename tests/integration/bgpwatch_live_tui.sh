@@ -52,27 +52,14 @@ nk_expect live-tui/no_terminal_rc "$?" 3
 nk_expect live-tui/no_terminal_line "$(cat "$T/notty.err")" \
 	"bgpwatch collect: option '--tui': stdout is not a terminal: use --json or the plain output"
 
-# "sleep N" with N >= 1000 waits for the file go<N> (the test's cue)
-cat >"$T/peer.py" <<PY
-import os, runpy, sys, time
-real = time.sleep
-def sleep(s):
-    if s < 1000:
-        return real(s)
-    while not os.path.exists('$T/go%d' % int(s)):
-        real(0.05)
-time.sleep = sleep
-sys.argv = ['bgp_peer'] + sys.argv[1:]
-runpy.run_path('$BGP_PEER_PY')
-PY
 peer() { # NAME ADDR AS STEPS...
 	local n=$1 a=$2 as=$3
 	shift 3
-	nk_daemon "peer$n" python3 "$T/peer.py" "listen:$a" "$PORT" "open $as" keepalive \
+	nk_daemon "peer$n" python3 "$BGP_PEER_PY" "listen:$a" "$PORT" "open $as" keepalive \
 		"update-a 192.0.2.0/24 $as,64500" "update-a 198.51.100.0/24 $as,64501" "$@" >/dev/null
 }
-peer A 127.0.0.2 65010 "sleep 1001" "update-w 192.0.2.0/24" "expect-notify 120"
-peer B 127.0.0.3 65020 "sleep 1002" close
+peer A 127.0.0.2 65010 "await $T/go1001" "update-w 192.0.2.0/24" "expect-notify 120"
+peer B 127.0.0.3 65020 "await $T/go1002" close
 
 SOCK=$T/tmux.sock
 tm() { tmux -S "$SOCK" "$@"; }

@@ -3,6 +3,8 @@
 #                             steps are "open AS [VERSION]", "keepalive",
 #                             "update-a PFX AS_PATH", "update-w PFX",
 #                             "raw HEX", "notify CODE SUB [TEXT]", "sleep S",
+#                             "await FILE" (go on once FILE exists: the
+#                             test's cue),
 #                             "expect-notify" (prints "NOTIFY c/s text" of
 #                             the first NOTIFICATION received), "hold S"
 #                             (stay connected), "close" (then "accept":
@@ -14,9 +16,19 @@
 #                             10.201.0.1/.3/.4/.5 (peer side), .2 and .6
 #                             (collector side).
 #   bgp_json_has FILE EVENT JQ-LIKE-SUBSTRING  grep one JSON line
+#   bgp_exa_conf NAME LOCAL AS [MD5 [NEIGHBOR PEER_AS]]
+#                             an ExaBGP speaker's config (default neighbor:
+#                             the collector, 10.201.0.2 AS 65001); lines
+#                             appended to $NK_TMP/cmds-NAME.txt (made empty
+#                             here) are its API commands
+#   bgp_exa_start NAME NS     run it in namespace NS (a registered daemon)
+#   bmp_scenario TAG SENDER   the BMP checks shared by every BMP sender: the
+#                             router (sysName SENDER) and peers A and B come
+#                             up, A's then B's withdrawal, B's shutdown
+#                             with its reason; results named TAG-...
 BGP_PEER_PY=$NK_TMP/bgp_peer.py
 cat >"$BGP_PEER_PY" <<'PYEOF'
-import socket, struct, sys, time
+import os, socket, struct, sys, time
 def msg(t, b=b''):
     return b'\xff' * 16 + struct.pack('!HB', 19 + len(b), t) + b
 def opn(asn, ver=4, hold=30, rid=0x0a0000fe):
@@ -60,6 +72,10 @@ while i < len(steps):
         s.sendall(msg(3, bytes([int(w[1]), int(w[2])]) + (bytes([len(t)]) + t if t else b'')))
     elif w[0] == 'sleep':
         time.sleep(float(w[1]))
+    elif w[0] == 'await':
+        # the test's cue: go on once it creates the file
+        while not os.path.exists(w[1]):
+            time.sleep(0.05)
     elif w[0] == 'hold':
         end = time.time() + float(w[1])
         s.settimeout(0.2)
@@ -140,4 +156,66 @@ bgp_count() {
 }
 bgp_has() {
 	[ "$(bgp_count "$@")" -gt 0 ]
+}
+
+bgp_exa_conf() { # NAME LOCAL AS [MD5 [NEIGHBOR PEER_AS]]
+	cat >"$NK_TMP/exa-$1.conf" <<EXA
+process cmds {
+    run /usr/bin/tail -n +1 -F $NK_TMP/cmds-$1.txt;
+    encoder text;
+}
+neighbor ${5:-10.201.0.2} {
+    router-id $2;
+    local-address $2;
+    local-as $3;
+    peer-as ${6:-65001};
+    hold-time 30;
+    ${4:+md5-password "$4";}
+    family { ipv4 unicast; }
+    api { processes [ cmds ]; }
+}
+EXA
+	: >"$NK_TMP/cmds-$1.txt"
+}
+
+bgp_exa_start() { # NAME NS
+	nk_daemon_ns "$2" "exa$1" env exabgp.daemon.user=root \
+		exabgp.log.destination="$NK_TMP/exa-$1.log" exabgp.api.ack=false \
+		exabgp.daemon.daemonize=false exabgp "$NK_TMP/exa-$1.conf" >/dev/null
+}
+
+bmp_scenario() { # TAG SENDER; the collector's JSON in $OUT, log in $NK_TMP/bw.err
+	local tag=$1 sender=$2 n
+	if nk_wait_for 40 bgp_has "$OUT" bmp_router_up "$sender"; then
+		nk_pass "$tag-router-up"
+	else
+		nk_fail "$tag-router-up" "no bmp_router_up: $(tail -3 "$NK_TMP/bw.err")"
+	fi
+	for n in A B; do
+		if nk_wait_for 40 bgp_has "$OUT" session_up "\"peer\":\"$n\""; then
+			nk_pass "$tag-peer-up-$n"
+		else
+			nk_fail "$tag-peer-up-$n" "no session_up for $n via BMP from $sender"
+		fi
+	done
+	nk_wait_for 20 bash -c "[ \$(grep -c '\"event\":\"announced\".*192.0.2.0/24' $OUT) -ge 2 ]" ||
+		nk_fail "$tag-announced" "192.0.2.0/24 not announced by both via BMP from $sender"
+	echo 'withdraw route 192.0.2.0/24' >>"$NK_TMP/cmds-A.txt"
+	if nk_wait_for 10 bgp_has "$OUT" withdrawn "withdrawn by A, still via B"; then
+		nk_pass "$tag-withdrawn-still-via"
+	else
+		nk_fail "$tag-withdrawn-still-via" "$(grep 192.0.2.0 "$OUT" | tail -3)"
+	fi
+	echo 'withdraw route 192.0.2.0/24' >>"$NK_TMP/cmds-B.txt"
+	if nk_wait_for 10 bgp_has "$OUT" unreachable '"prefix":"192.0.2.0/24"'; then
+		nk_pass "$tag-unreachable"
+	else
+		nk_fail "$tag-unreachable" "no unreachable via BMP from $sender"
+	fi
+	echo 'neighbor 10.201.0.1 teardown 2' >>"$NK_TMP/cmds-B.txt"
+	if nk_wait_for 15 bgp_has "$OUT" session_down "peer down: BMP from $sender: remote system closed the session with a NOTIFICATION: administrative shutdown"; then
+		nk_pass "$tag-peer-down-reason"
+	else
+		nk_fail "$tag-peer-down-reason" "$(grep session_down "$OUT" | tail -2)"
+	fi
 }
