@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -201,6 +202,23 @@ static const struct unit duration_units[] = {
     {"d", INT64_C(86400000000000)},
 };
 
+/* A bound as a reader writes it: the largest unit that divides it ("1h",
+ * "100ms"), so a range error does not read "[100000000 ns, ...]". */
+static void
+fmt_duration(int64_t ns, char *buf, size_t len)
+{
+	size_t i = sizeof(duration_units) / sizeof(duration_units[0]);
+
+	if (ns == 0) {
+		(void)snprintf(buf, len, "0");
+		return;
+	}
+	while (--i > 0 && ns % duration_units[i].ns != 0)
+		;
+	(void)snprintf(buf, len, "%lld%s",
+	    (long long)(ns / duration_units[i].ns), duration_units[i].name);
+}
+
 /* 10^0 .. 10^18: fraction digits past 18 cannot change a value in ns. */
 static uint64_t
 pow10_u64(unsigned n)
@@ -289,9 +307,11 @@ nk_parse_duration_ns(const char *s, int64_t bare_unit_ns, int64_t min_ns,
 out_syntax:
 	nk_err_set(err, "'%.*s': not a duration", TEXT_MAX, s);
 	return -1;
-out_range:
-	nk_err_set(err, "'%.*s': out of range [%lld ns, %lld ns]", TEXT_MAX, s,
-	    (long long)min_ns, (long long)max_ns);
+out_range:;
+	char lo[32], hi[32];
+	fmt_duration(min_ns, lo, sizeof(lo));
+	fmt_duration(max_ns, hi, sizeof(hi));
+	nk_err_set(err, "'%.*s': out of range [%s, %s]", TEXT_MAX, s, lo, hi);
 	return -1;
 }
 

@@ -137,6 +137,46 @@ struct app {
 	char days_w[32], days_c[32];
 };
 
+
+/* --ports smtp=2525,imap=1143: every item a known service and a port, so a
+ * typo is a usage error rather than a silently ignored item or port 0. */
+static int
+ports_check(const char *list, struct nk_err *err)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		const char *comma = strchr(p, ',');
+		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		char item[64], *eq;
+		uint64_t port;
+		if (n == 0 || n >= sizeof(item)) {
+			nk_err_set(err, "'%s': want SERVICE=PORT,...", list);
+			return -1;
+		}
+		memcpy(item, p, n);
+		item[n] = '\0';
+		eq = strchr(item, '=');
+		if (eq == NULL) {
+			nk_err_set(err, "'%s': want SERVICE=PORT", item);
+			return -1;
+		}
+		*eq = '\0';
+		if (mp_service_port(item) == 0) {
+			nk_err_set(err, "'%s': unknown service (smtp, "
+			    "submission, smtps, imap, imaps, pop3, pop3s)",
+			    item);
+			return -1;
+		}
+		if (nk_parse_u64(eq + 1, 1, 65535, &port, err) != 0) {
+			nk_err_prefix(err, "%s", item);
+			return -1;
+		}
+		p += n + (comma != NULL);
+	}
+	return 0;
+}
+
 static int
 opt_handler(void *ctx, int id, const char *arg, struct nk_err *err)
 {
@@ -231,6 +271,8 @@ opt_handler(void *ctx, int id, const char *arg, struct nk_err *err)
 		a->user = arg;
 		return 0;
 	case O_PORTS:
+		if (ports_check(arg, err) != 0)
+			return -1;
 		a->ports = arg;
 		return 0;
 	case O_COMMAND:
@@ -306,8 +348,7 @@ opt_handler(void *ctx, int id, const char *arg, struct nk_err *err)
 	}
 	nk_err_set(err, "unknown option id %d", id);
 	return -1;
-bad:
-	nk_err_prefix(err, "option for id %d", id);
+bad: /* nk_cli names the option */
 	return -1;
 }
 

@@ -189,8 +189,7 @@ on_opt(void *ctx, int id, const char *arg, struct nk_err *err)
 	}
 	nk_err_set(err, "unknown option id %d", id);
 	return -1;
-bad:
-	nk_err_prefix(err, "option '%s'", arg);
+bad: /* nk_cli names the option */
 	return -1;
 }
 

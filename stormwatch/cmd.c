@@ -4,7 +4,6 @@
  */
 #include "cmd.h"
 
-#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -147,15 +146,10 @@ static int
 num(const char *arg, const char *opt, double lo, double hi, double *out,
     struct nk_err *err)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(arg, &end);
-	if (errno != 0 || end == arg || *end != '\0' || v < lo || v > hi) {
-		nk_err_set(err, "option '%s': '%s': not a number in %g..%g",
-		    opt, arg, lo, hi);
+	if (nk_parse_double(arg, lo, hi, out, err) != 0) {
+		nk_err_prefix(err, "option '%s'", opt);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

@@ -214,6 +214,16 @@ test_duration_bad(void **state)
 	assert_non_null(strstr(nk_err_msg(&err), "out of range"));
 	assert_int_equal(
 	    nk_parse_duration_ns("11s", s, 0, 10 * s, &v, &err), -1);
+	/* the bounds as a reader writes them, in the largest exact unit */
+	assert_string_equal(nk_err_msg(&err), "'11s': out of range [0, 10s]");
+	assert_int_equal(nk_parse_duration_ns("0", s, s / 1000,
+			     3600 * s, &v, &err),
+	    -1);
+	assert_string_equal(nk_err_msg(&err), "'0': out of range [1ms, 1h]");
+	assert_int_equal(nk_parse_duration_ns("1s", s, s / 10, s / 20, &v, &err),
+	    -1);
+	assert_string_equal(
+	    nk_err_msg(&err), "'1s': out of range [100ms, 50ms]");
 	/* Overflow of int64 ns: 107 days is fine, 10^6 days is not. */
 	assert_int_equal(
 	    nk_parse_duration_ns("106751d", s, 0, INT64_MAX, &v, &err), 0);
