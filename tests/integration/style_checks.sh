@@ -36,6 +36,26 @@ if [ -z "$bad" ]; then
 else
 	nk_fail headers-guarded-and-self-contained "$bad"
 fi
+# Docs that stay true: every event name and JSON field the code writes
+# (nk_event_begin / nk_event_add_* with a literal) is in docs/events.md
+bad=""
+src="lib multiping stormwatch mailprobe bgpwatch"
+# shellcheck disable=SC2086
+for f in $(grep -rhoE 'nk_event_add_[a-z0-9_]+\([^,]+, *"[a-z_0-9]+"' --include=*.c $src |
+	grep -oE '"[a-z_0-9]+"$' | tr -d '"' | sort -u); do
+	grep -qE "(\`|\")$f(\`|\")" docs/events.md || bad="$bad field:$f"
+done
+# shellcheck disable=SC2086
+for e in $(grep -rhoE 'nk_event_begin\([^,]+, *"[a-z_0-9]+"' --include=*.c $src |
+	grep -oE '"[a-z_0-9]+"$' | tr -d '"' | sort -u); do
+	grep -qE "^###.*\b$e\b" docs/events.md || bad="$bad event:$e"
+done
+if [ -z "$bad" ]; then
+	nk_pass events-documented
+else
+	nk_fail events-documented "not in docs/events.md:$bad"
+fi
+
 # Docs that stay true: every tool has a man page, and groff renders each
 # without a warning (a line starting with '.' or an unknown macro)
 bad=""
