@@ -13,9 +13,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "siphash.h"
 
 #define NONE_IDX UINT32_MAX
 #define EVIDENCE_SNAP 2048u /* first frame kept per echo, bytes */
@@ -109,16 +111,6 @@ tab_insert(struct tab *t, uint64_t h, bool (*protect)(void *, uint32_t),
 	return idx;
 }
 
-static uint64_t
-mix64(uint64_t h, const void *p, size_t n)
-{
-	struct nk_rd r = nk_rd_make(p, n);
-	while (nk_rd_left(&r) > 0) {
-		h ^= nk_rd_u8(&r);
-		h *= UINT64_C(1099511628211);
-	}
-	return h;
-}
 
 struct echo {
 	int family;
@@ -148,6 +140,9 @@ struct echo {
 };
 
 struct sw_detect {
+	/* the tables' keys come off the wire: a keyed hash, so nobody on
+	 * the segment can choose MACs that all land in one chain */
+	uint8_t hkey[NK_SIPHASH_KEY_LEN];
 	struct sw_config cfg;
 	struct sw_hooks hooks;
 	struct sw_counters c;
@@ -251,6 +246,10 @@ sw_detect_new(const struct sw_config *cfg, const struct sw_hooks *hooks)
 		d->cfg.interval_ns = NK_NS_PER_SEC;
 	if (hooks != NULL)
 		d->hooks = *hooks;
+	/* no entropy (very early boot): the table still works, unkeyed */
+	if (getrandom(d->hkey, sizeof(d->hkey), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(d->hkey))
+		memset(d->hkey, 0x5a, sizeof(d->hkey));
 	d->src = calloc(d->cfg.max_sources, sizeof(*d->src));
 	d->echo = calloc(d->cfg.max_echoes, sizeof(*d->echo));
 	if (d->src == NULL || d->echo == NULL ||
@@ -305,14 +304,21 @@ src_key_eq(const struct sw_source *s, const struct nk_frame *f)
 static struct sw_source *
 src_get(struct sw_detect *d, const struct nk_frame *f, int64_t ts)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
+	uint8_t key[1 + 6 + 1 + 16];
+	size_t n = 0;
 	bool evicted;
 
-	if (f->has_mac)
-		h = mix64(h, f->src_mac.b, 6);
-	h = mix64(h, &f->src_ip.family, sizeof(f->src_ip.family));
-	if (f->src_ip.family != 0)
-		h = mix64(h, f->src_ip.bytes, 16);
+	key[n++] = f->has_mac;
+	if (f->has_mac) {
+		memcpy(key + n, f->src_mac.b, 6);
+		n += 6;
+	}
+	key[n++] = (uint8_t)f->src_ip.family;
+	if (f->src_ip.family != 0) {
+		memcpy(key + n, f->src_ip.bytes, 16);
+		n += 16;
+	}
+	uint64_t h = nk_siphash24(d->hkey, key, n);
 	for (uint32_t i = d->src_tab.heads[h & d->src_tab.mask]; i != NONE_IDX;
 	     i = d->src_tab.next[i])
 		if (d->src_tab.hash[i] == h && src_key_eq(&d->src[i], f)) {
@@ -653,9 +659,13 @@ evidence(struct sw_detect *d, int64_t ts, const uint8_t *buf, uint32_t caplen,
 static struct echo *
 echo_find(struct sw_detect *d, const struct nk_frame *f, uint64_t *hp)
 {
-	uint64_t h = f->echo_digest ^ ((uint64_t)f->echo_id << 48) ^
-	    ((uint64_t)f->echo_seq << 32) ^ f->echo_payload_len;
-	h = mix64(h, f->dst_ip.bytes, 16);
+	uint8_t key[8 + 2 + 2 + 4 + 16];
+	memcpy(key, &f->echo_digest, 8);
+	memcpy(key + 8, &f->echo_id, 2);
+	memcpy(key + 10, &f->echo_seq, 2);
+	memcpy(key + 12, &f->echo_payload_len, 4);
+	memcpy(key + 16, f->dst_ip.bytes, 16);
+	uint64_t h = nk_siphash24(d->hkey, key, sizeof(key));
 	*hp = h;
 	for (uint32_t i = d->echo_tab.heads[h & d->echo_tab.mask];
 	     i != NONE_IDX; i = d->echo_tab.next[i]) {
