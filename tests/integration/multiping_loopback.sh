@@ -177,13 +177,27 @@ nk_expect dup-exit "$?" 0
 nk_expect dup-targets "$(jfield "$T/dup.json" start "" targets)" 2
 nk_expect_grep dup-warned "$T/dup.err" 'event=duplicate_targets count=2'
 
-# 7b. the ncurses face on a pseudo-terminal (80x24): header, rows, the
-#     strip, a clean exit on SIGINT and the summaries after the screen
-TERM=xterm $X script -qec "stty cols 80 rows 24; timeout --preserve-status -s INT 3 $MP --tui -i 0.1 127.0.0.1 127.0.0.2 ::1" "$T/tui.log" >/dev/null 2>&1
-nk_expect tui-exit "$?" 0
-nk_expect_grep tui-header "$T/tui.log" 'multiping  3 targets'
-nk_expect_grep tui-columns "$T/tui.log" 'rtt per probe'
-nk_expect_grep tui-summary-after "$T/tui.log" '^--- ::1 multiping statistics ---'
+# 7b. the ncurses face in tmux (80x24, independent of the caller's stdin):
+#     header, rows, the strip, a clean exit on SIGINT and the summaries
+#     printed after the screen is left
+TM="tmux -L mptui$$"
+trap '$TM kill-server 2>/dev/null; nk_cleanup' EXIT
+$TM new-session -d -s tui -x 80 -y 24 \
+	"sh -c 'echo \$\$ >$T/tui.pid; TERM=xterm-256color exec $X $MP --tui -i 0.1 127.0.0.1 127.0.0.2 ::1'; \
+	echo \$? >$T/tui.rc; sleep 60"
+tui_pane() { $TM capture-pane -p -S -200 -t tui >"$T/tui.txt" 2>/dev/null; }
+tui_shows() { tui_pane && grep -Eq "$1" "$T/tui.txt"; }
+if nk_wait_for 10 tui_shows 'rtt per probe'; then nk_pass tui-screen; else
+	nk_fail tui-screen "$(cat "$T/tui.txt")"; fi
+nk_expect_grep tui-header "$T/tui.txt" 'multiping  3 targets'
+nk_expect_grep tui-row-v6 "$T/tui.txt" '^::1 '
+kill -INT "$(cat "$T/tui.pid" 2>/dev/null)" 2>/dev/null
+if nk_wait_for 10 test -s "$T/tui.rc"; then nk_pass tui-exits-on-sigint; else
+	nk_fail tui-exits-on-sigint "still running 10 s after SIGINT"; fi
+nk_expect tui-exit "$(cat "$T/tui.rc" 2>/dev/null)" 0
+tui_pane
+nk_expect_grep tui-summary-after "$T/tui.txt" '^--- ::1 multiping statistics ---'
+$TM kill-server 2>/dev/null
 
 # 8. the graph for a ticket (nobody writes it). fontconfig keeps its parsed
 #    configuration until exit (only FcFini frees it): not ours to fix, so
