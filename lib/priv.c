@@ -10,6 +10,7 @@
 
 #include <cap-ng.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -312,4 +313,22 @@ nk_priv_ping_group_allows(long *lo, long *hi)
 			ok = true;
 	free(groups);
 	return ok;
+}
+
+int
+nk_priv_stdio_guard(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor is fd itself. */
+		int opened = open("/dev/null", O_RDWR);
+		if (opened < 0)
+			return -1;
+		if (opened != fd) {
+			(void)close(opened);
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -47,4 +47,13 @@ bool nk_priv_ping_group_allows(long *lo, long *hi);
  * is not two decimal numbers (pure; unit-tested). */
 int nk_priv_ping_range_parse(const char *text, long *lo, long *hi);
 
+/*
+ * Call first in main(): any of fd 0, 1, 2 that is closed (cron, a
+ * supervisor, `<&-`) is opened on /dev/null, so the next socket or file
+ * cannot become "stderr" and receive log lines, nor "stdin" and be read
+ * as keys. 0, or -1 when /dev/null cannot be opened (nothing to report
+ * to then: the caller exits).
+ */
+int nk_priv_stdio_guard(void);
+
 #endif

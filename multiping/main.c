@@ -366,6 +366,8 @@ main(int argc, char **argv)
 	size_t flen[MP_MAX_FILES] = {0}, clen = 0;
 	int rc = NK_CLI_EXIT_USAGE, first;
 
+	if (nk_priv_stdio_guard() != 0)
+		return 3; /* UNKNOWN, and nowhere to say why */
 	(void)setlocale(LC_ALL, "");
 	memset(&a, 0, sizeof(a));
 	memset(&cc, 0, sizeof(cc));

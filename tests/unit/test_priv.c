@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -338,6 +341,55 @@ test_ping_group_allows_matches_sysctl(void **state)
 	assert_int_equal(nk_priv_ping_group_allows(NULL, NULL), want);
 }
 
+static bool
+is_dev_null(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(1, 3);
+}
+
+/* Closed stdin and stderr (as cron or `<&- 2>&-` leave them) become
+ * /dev/null; an open stdout is left alone; the next socket is fd 3+. */
+static void
+test_stdio_guard_fills_closed(void **state)
+{
+	(void)state;
+	int pipefd[2];
+
+	assert_int_equal(pipe(pipefd), 0);
+	(void)fflush(stdout);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int code = 0;
+		(void)dup2(pipefd[1], 1);
+		(void)close(pipefd[0]);
+		(void)close(pipefd[1]);
+		(void)close(0);
+		(void)close(2);
+		if (nk_priv_stdio_guard() != 0)
+			code |= 1;
+		if (!is_dev_null(0) || !is_dev_null(2))
+			code |= 2;
+		if (is_dev_null(1))
+			code |= 4;
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		if (s < 3)
+			code |= 8;
+		if (nk_priv_stdio_guard() != 0 || !is_dev_null(0))
+			code |= 16; /* idempotent */
+		_exit(code);
+	}
+	(void)close(pipefd[1]);
+	(void)close(pipefd[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -348,6 +400,7 @@ main(void)
 	    cmocka_unit_test(test_root_keeps_uid_drops_caps),
 	    cmocka_unit_test(test_bad_user_named_in_error),
 	    cmocka_unit_test(test_ping_range_parse),
+	    cmocka_unit_test(test_stdio_guard_fills_closed),
 	    cmocka_unit_test(test_ping_group_allows_matches_sysctl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "priv.h"
 #include "tui.h"
 
 /* ---- pure functions ---- */
@@ -810,6 +811,10 @@ test_open_needs_a_terminal(void **state)
 int
 main(void)
 {
+	/* With fd 0 closed (CI does that) mkstemp would get fd 0 and the
+	 * child's dup2 onto stdin would undo the test's setup. */
+	if (nk_priv_stdio_guard() != 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_strip_level),
 	    cmocka_unit_test(test_table_layout),
