@@ -111,8 +111,8 @@ $(B)/tests/unit/test_%: $(B)/tests/unit/test_%.o $(TOOL_ARCHIVES) $(LIBNK)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(EXT_LIBS) -lcmocka
 
 # Fuzz targets replayed over their corpus by a plain main() (make check).
-# Every parser lives in lib/, so fuzz targets link libnockit.a only.
-$(B)/fuzz/replay_%: $(B)/fuzz/%.o $(B)/fuzz/replay_main.o $(LIBNK)
+# Most parsers live in lib/; mailprobe's reply readers are in its archive.
+$(B)/fuzz/replay_%: $(B)/fuzz/%.o $(B)/fuzz/replay_main.o $(TOOL_ARCHIVES) $(LIBNK)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(EXT_LIBS)
 
@@ -123,7 +123,7 @@ $(B)/fuzz/replay_main.o: fuzz/replay_main.c
 # libFuzzer build: everything compiled again by clang in build-fuzz/.
 FUZZ_OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 fuzzers: $(FUZZ_BINS)
-$(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(LIBNK)
+$(B)/fuzz/fuzz_%: $(B)/fuzz/fuzz_%.o $(TOOL_ARCHIVES) $(LIBNK)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(EXT_LIBS)
 

@@ -40,6 +40,20 @@ scan_digits(const char *s, const char **end, uint64_t *out)
 	return rc;
 }
 
+size_t
+nk_parse_u64_prefix(const char *s, uint64_t max, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+
+	if (s == NULL || !is_digit(*s))
+		return 0;
+	if (scan_digits(s, &end, &v) != 0 || v > max)
+		return 0;
+	*out = v;
+	return (size_t)(end - s);
+}
+
 int
 nk_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     struct nk_err *err)

@@ -8,12 +8,20 @@
 #define NK_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
 
 int nk_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     struct nk_err *err);
+/*
+ * A number at the start of protocol text ("4711]", "12 EXISTS"): the
+ * leading decimal digits of s. Returns how many digits were read, 0 when
+ * there are none or the value exceeds max (*out untouched then); no
+ * error text, the caller knows what the number was for.
+ */
+size_t nk_parse_u64_prefix(const char *s, uint64_t max, uint64_t *out);
 int nk_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out,
     struct nk_err *err);
 int nk_parse_double(const char *s, double min, double max, double *out,

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "clock.h"
+#include "parse.h"
 
 #define SESS_IN_MAX (16u << 20)   /* server lines kept per command */
 #define SESS_BODY_MAX (16u << 20) /* body kept per command */
@@ -251,21 +252,41 @@ out:
 	return ret;
 }
 
-/* "* 3 FETCH (UID 7 RFC822.SIZE 512 BODY[HEADER.FIELDS (...)] {123}\r\n
- * <123 bytes>)" repeated, RFC 3501 7.4.2; literal bytes bounded by the
- * buffer we hold, never by the count alone. */
-static int
-imap_parse_fetch(const char *p, size_t n, struct mp_inventory *inv,
+/* The number after `key` on the same line, or false when it is missing
+ * or above max (RFC 3501 numbers are 32-bit; sizes may be larger). */
+static bool
+field_u64(const char *from, const char *eol, const char *key, uint64_t max,
+    uint64_t *out)
+{
+	/* Bounded to the line: a search to the end of a 16 MiB answer per
+	 * line would make a hostile server's answer quadratic. */
+	const char *k = memmem(from, (size_t)(eol - from), key, strlen(key));
+
+	return k != NULL && nk_parse_u64_prefix(k + strlen(key), max, out) > 0;
+}
+
+int
+mp_imap_inventory_parse(const char *p, size_t n, struct mp_inventory *inv,
     struct nk_err *err)
 {
-	const char *end = p + n;
+	const char *end = p + n, *v;
+	uint64_t num;
 
+	if ((v = strstr(p, "[UIDVALIDITY ")) != NULL &&
+	    nk_parse_u64_prefix(v + 13, UINT32_MAX, &num) > 0)
+		inv->uidvalidity = (int64_t)num;
+	if ((v = strstr(p, "[UIDNEXT ")) != NULL &&
+	    nk_parse_u64_prefix(v + 9, UINT32_MAX, &num) > 0)
+		inv->uidnext = (int64_t)num;
+	/* "* 1 FETCH (UID 7 RFC822.SIZE 512 BODY[HEADER.FIELDS (...)]
+	 * {123}" + 123 bytes + ")" per message, RFC 3501 7.4.2; literal
+	 * bytes bounded by the buffer we hold, never by the count alone. */
 	while (p < end) {
 		const char *f = strstr(p, " FETCH (");
-		const char *u, *z, *lit, *nl;
-		unsigned long long uid, size, ln;
+		const char *lit, *nl;
+		uint64_t uid, size, ln = 0;
 		char ubuf[24];
-		bool pseudo = false;
+		bool pseudo = false, has_lit = false;
 		uint64_t dg = 0;
 
 		if (f == NULL || f >= end)
@@ -273,25 +294,25 @@ imap_parse_fetch(const char *p, size_t n, struct mp_inventory *inv,
 		nl = memchr(f, '\n', (size_t)(end - f));
 		if (nl == NULL)
 			break;
-		u = strstr(f, "UID ");
-		z = strstr(f, "RFC822.SIZE ");
 		lit = memchr(f, '{', (size_t)(nl - f));
-		if (u == NULL || z == NULL || u > nl || z > nl ||
-		    sscanf(u + 4, "%llu", &uid) != 1 ||
-		    sscanf(z + 12, "%llu", &size) != 1) {
+		if (lit != NULL &&
+		    nk_parse_u64_prefix(lit + 1, (uint64_t)(end - (nl + 1)),
+			&ln) > 0)
+			has_lit = true;
+		if (!field_u64(f, nl, "UID ", UINT32_MAX, &uid) ||
+		    !field_u64(f, nl, "RFC822.SIZE ", UINT64_MAX, &size)) {
 			p = nl + 1;
 			continue;
 		}
-		if (lit != NULL && sscanf(lit + 1, "%llu", &ln) == 1 &&
-		    ln <= (unsigned long long)(end - (nl + 1)))
+		if (has_lit)
 			dg = mp_header_digest(nl + 1, (size_t)ln, &pseudo);
-		snprintf(ubuf, sizeof(ubuf), "%llu", uid);
+		snprintf(ubuf, sizeof(ubuf), "%" PRIu64, uid);
 		if (mp_inv_add(inv, ubuf, size, dg, pseudo) != 0) {
 			nk_err_set(err, "more than %d messages", MP_INV_MAX);
 			return -1;
 		}
 		p = nl + 1;
-		if (lit != NULL && ln <= (unsigned long long)(end - p))
+		if (has_lit)
 			p += ln;
 	}
 	return 0;
@@ -302,7 +323,6 @@ imap_inventory(struct sess *s, const char *mailbox, struct mp_inventory *inv,
     struct nk_err *err)
 {
 	CURLcode rc;
-	const char *v;
 	char ebuf[300];
 
 	rc = sess_cmd(s, mailbox,
@@ -316,15 +336,11 @@ imap_inventory(struct sess *s, const char *mailbox, struct mp_inventory *inv,
 	}
 	if (s->in.p == NULL)
 		return 0;
-	if ((v = strstr(s->in.p, "[UIDVALIDITY ")) != NULL)
-		inv->uidvalidity = strtoll(v + 13, NULL, 10);
-	if ((v = strstr(s->in.p, "[UIDNEXT ")) != NULL)
-		inv->uidnext = strtoll(v + 9, NULL, 10);
 	if (s->in.cut) {
 		nk_err_set(err, "UID FETCH answer over %u bytes", SESS_IN_MAX);
 		return -1;
 	}
-	return imap_parse_fetch(s->in.p, s->in.n, inv, err);
+	return mp_imap_inventory_parse(s->in.p, s->in.n, inv, err);
 }
 
 int

@@ -23,6 +23,15 @@
 int mp_mailbox_inventory(const struct mp_target *tg, const struct mp_opts *o,
     struct mp_inventory *inv, struct nk_err *err);
 
+/*
+ * Parse what the server sent for SELECT/EXAMINE + UID FETCH: UIDVALIDITY
+ * and UIDNEXT (kept only when 1..2^32-1 digits fit) and one inventory
+ * entry per FETCH line with a UID and an RFC822.SIZE. p must be
+ * NUL-terminated at p[n]. 0, or -1 with err when the inventory is full.
+ */
+int mp_imap_inventory_parse(const char *p, size_t n, struct mp_inventory *inv,
+    struct nk_err *err);
+
 struct mp_delivery {
 	char token[64];
 	bool sent;

@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "clock.h"
+#include "parse.h"
 
 struct svc {
 	const char *name;
@@ -346,9 +347,11 @@ collect_cert(struct job *j)
 }
 
 /* Mailbox facts from the exchange: "* 3 EXISTS", "[UIDVALIDITY n]",
- * "[UIDNEXT n]" (RFC 3501 7.3.1, 7.1), POP3 "+OK n size" after STAT. */
-static void
-scan_mailbox(struct mp_result *r)
+ * "[UIDNEXT n]" (RFC 3501 7.3.1, 7.1), POP3 "+OK n size" after STAT.
+ * Counts are 32-bit (RFC 3501 number), a size 63-bit: anything else
+ * leaves the fact unknown (-1), never wrapped or negative. */
+void
+mp_scan_mailbox(struct mp_result *r)
 {
 	bool after_stat = false;
 
@@ -357,7 +360,8 @@ scan_mailbox(struct mp_result *r)
 	for (unsigned i = 0; i < r->tr.n; i++) {
 		const struct mp_trace_line *l = &r->tr.lines[i];
 		const char *p;
-		long long a = 0, b = 0;
+		uint64_t a = 0, b = 0;
+		size_t k;
 
 		if (l->dir == MP_DIR_OUT) {
 			after_stat = r->tg.proto == MP_PROTO_POP3 &&
@@ -367,18 +371,24 @@ scan_mailbox(struct mp_result *r)
 		if (l->dir != MP_DIR_IN)
 			continue;
 		if (r->tg.proto == MP_PROTO_IMAP) {
-			if (sscanf(l->text, "* %lld EXISTS", &a) == 1)
-				r->mb_exists = a;
+			if (strncmp(l->text, "* ", 2) == 0 &&
+			    (k = nk_parse_u64_prefix(l->text + 2, UINT32_MAX,
+				 &a)) > 0 &&
+			    strncmp(l->text + 2 + k, " EXISTS", 7) == 0)
+				r->mb_exists = (int64_t)a;
 			if ((p = strstr(l->text, "[UIDVALIDITY ")) != NULL &&
-			    sscanf(p + 13, "%lld", &a) == 1)
-				r->mb_uidvalidity = a;
+			    nk_parse_u64_prefix(p + 13, UINT32_MAX, &a) > 0)
+				r->mb_uidvalidity = (int64_t)a;
 			if ((p = strstr(l->text, "[UIDNEXT ")) != NULL &&
-			    sscanf(p + 9, "%lld", &a) == 1)
-				r->mb_uidnext = a;
-		} else if (after_stat &&
-		    sscanf(l->text, "+OK %lld %lld", &a, &b) == 2) {
-			r->mb_exists = a;
-			r->mb_size_bytes = b;
+			    nk_parse_u64_prefix(p + 9, UINT32_MAX, &a) > 0)
+				r->mb_uidnext = (int64_t)a;
+		} else if (after_stat && strncmp(l->text, "+OK ", 4) == 0 &&
+		    (k = nk_parse_u64_prefix(l->text + 4, UINT32_MAX, &a)) >
+			0 &&
+		    l->text[4 + k] == ' ' &&
+		    nk_parse_u64_prefix(l->text + 5 + k, INT64_MAX, &b) > 0) {
+			r->mb_exists = (int64_t)a;
+			r->mb_size_bytes = (int64_t)b;
 		}
 	}
 }
@@ -467,7 +477,7 @@ finish_stage0(struct job *j, CURLcode rc)
 	r->login_ns = r->ph.login_ns;
 	r->tls_used = r->ph.tls_version[0] != '\0';
 	mp_caps_from_trace(&r->tr, &r->caps);
-	scan_mailbox(r);
+	mp_scan_mailbox(r);
 	collect_cert(j);
 	if (r->tls_used && rc == CURLE_OK)
 		r->tls.verified = !j->opts->insecure;

@@ -94,4 +94,8 @@ int mp_batch_step(struct mp_batch *b, int extra_fd, int timeout_ms,
     bool *extra_ready, struct nk_err *err);
 void mp_batch_free(struct mp_batch *b);
 
+/* Fill r's mb_* facts (EXISTS, UIDVALIDITY, UIDNEXT; POP3 STAT) from the
+ * server lines in r->tr; -1 for what the server did not say. */
+void mp_scan_mailbox(struct mp_result *r);
+
 #endif

@@ -269,9 +269,6 @@ mp_state_load(const char *path, const char *key, struct mp_inventory *out,
     struct nk_err *err)
 {
 	FILE *f = fopen(path, "r");
-	char line[1024];
-	bool in = false, found = false;
-	unsigned lineno = 0;
 
 	snprintf(out->key, sizeof(out->key), "%s", key);
 	out->uidvalidity = out->uidnext = -1;
@@ -281,6 +278,28 @@ mp_state_load(const char *path, const char *key, struct mp_inventory *out,
 		nk_err_set(err, "state %s: %s", path, strerror(errno));
 		return -1;
 	}
+	int rc = mp_state_read(f, path, key, out, err);
+	fclose(f);
+	return rc;
+}
+
+/* A UIDVALIDITY or UIDNEXT as saved: -1 (unknown) or a 32-bit number. */
+static bool
+imap_number_ok(long long v)
+{
+	return v >= -1 && v <= (long long)UINT32_MAX;
+}
+
+int
+mp_state_read(FILE *f, const char *path, const char *key,
+    struct mp_inventory *out, struct nk_err *err)
+{
+	char line[1024];
+	bool in = false, found = false;
+	unsigned lineno = 0;
+
+	snprintf(out->key, sizeof(out->key), "%s", key);
+	out->uidvalidity = out->uidnext = -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char uid[MP_UID_LEN];
 		unsigned long long sz, dg;
@@ -296,6 +315,11 @@ mp_state_load(const char *path, const char *key, struct mp_inventory *out,
 		if (!in)
 			continue;
 		if (sscanf(line, "V %lld %lld", &a, &b) == 2) {
+			if (!imap_number_ok(a) || !imap_number_ok(b)) {
+				nk_err_set(err, "state %s:%u: UIDVALIDITY or "
+				    "UIDNEXT out of range", path, lineno);
+				return -1;
+			}
 			out->uidvalidity = a;
 			out->uidnext = b;
 		} else if (sscanf(line, "G %71s %llu %llx %d", uid, &sz, &dg,
@@ -309,7 +333,6 @@ mp_state_load(const char *path, const char *key, struct mp_inventory *out,
 			if (mp_inv_add_gone(out, &g) != 0) {
 				nk_err_set(err, "state %s:%u: out of memory",
 				    path, lineno);
-				fclose(f);
 				return -1;
 			}
 		} else if (sscanf(line, "M %71s %llu %llx %d", uid, &sz, &dg,
@@ -317,17 +340,14 @@ mp_state_load(const char *path, const char *key, struct mp_inventory *out,
 			if (mp_inv_add(out, uid, sz, dg, ps != 0) != 0) {
 				nk_err_set(err, "state %s:%u: too many "
 				    "messages", path, lineno);
-				fclose(f);
 				return -1;
 			}
 		} else {
 			nk_err_set(err, "state %s:%u: unreadable record", path,
 			    lineno);
-			fclose(f);
 			return -1;
 		}
 	}
-	fclose(f);
 	return found ? 0 : 1;
 }
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -91,6 +92,12 @@ int mp_uid_carry_gone(const struct mp_inventory *old,
  */
 int mp_state_load(const char *path, const char *key, struct mp_inventory *out,
     struct nk_err *err);
+
+/* mp_state_load's reader on an open stream (`path` names it in errors);
+ * the fuzz target feeds it from memory. */
+int mp_state_read(FILE *f, const char *path, const char *key,
+    struct mp_inventory *out, struct nk_err *err);
+
 int mp_state_save(const char *path, const struct mp_inventory *inv,
     struct nk_err *err);
 

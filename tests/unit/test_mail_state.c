@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../mailprobe/mailbox.h"
 #include "../../mailprobe/uidstate.h"
 
 static void
@@ -239,6 +240,106 @@ test_reappeared(void **state)
 	rmdir(dir);
 }
 
+/* Numbers from the server outside RFC 3501's 32 bits are unknown (-1)
+ * or the line is skipped; never wrapped, never negative. */
+static void
+test_imap_inventory_numbers(void **state)
+{
+	(void)state;
+	struct mp_inventory inv;
+	struct nk_err err = {{0}};
+	static const char good[] =
+	    "* OK [UIDVALIDITY 4294967295] ok\r\n"
+	    "* OK [UIDNEXT 9] ok\r\n"
+	    "* 1 FETCH (UID 7 RFC822.SIZE 5000000000 BODY[HEADER.FIELDS "
+	    "(MESSAGE-ID)] {19}\r\nMessage-ID: <a@b>\r\n)\r\n"
+	    "* 2 FETCH (UID 4294967296 RFC822.SIZE 1)\r\n"
+	    "* 3 FETCH (UID -3 RFC822.SIZE 1)\r\n"
+	    "* 4 FETCH (RFC822.SIZE 1)\r\nUID 5\r\n"
+	    "a OK done\r\n";
+
+	memset(&inv, 0, sizeof(inv));
+	inv.uidvalidity = inv.uidnext = -1;
+	assert_int_equal(
+	    mp_imap_inventory_parse(good, sizeof(good) - 1, &inv, &err), 0);
+	assert_int_equal(inv.uidvalidity, 4294967295);
+	assert_int_equal(inv.uidnext, 9);
+	assert_int_equal(inv.n, 1); /* only UID 7: the others are skipped */
+	assert_string_equal(inv.msgs[0].uid, "7");
+	assert_true(inv.msgs[0].size == 5000000000ULL);
+	assert_true(inv.msgs[0].digest != 0);
+	mp_inv_free(&inv);
+
+	static const char bad[] = "* OK [UIDVALIDITY 4294967296] x\r\n"
+				  "* OK [UIDNEXT -1] x\r\n"
+				  "* 1 FETCH (UID 3 RFC822.SIZE 2 {99999}\r\n"
+				  "short";
+	memset(&inv, 0, sizeof(inv));
+	inv.uidvalidity = inv.uidnext = -1;
+	assert_int_equal(
+	    mp_imap_inventory_parse(bad, sizeof(bad) - 1, &inv, &err), 0);
+	assert_int_equal(inv.uidvalidity, -1);
+	assert_int_equal(inv.uidnext, -1);
+	assert_int_equal(inv.n, 1);
+	assert_true(inv.msgs[0].digest == 0); /* literal longer than data */
+	mp_inv_free(&inv);
+}
+
+static struct mp_result scan_result;
+
+static void
+test_scan_mailbox_numbers(void **state)
+{
+	(void)state;
+	struct mp_result *r = &scan_result;
+	static const char imap[] = "* 3 EXISTS\r\n* OK [UIDVALIDITY 12] x\r\n"
+				   "* OK [UIDNEXT 99999999999] x\r\n";
+	static const char big[] = "* 4294967296 EXISTS\r\n* -2 EXISTS\r\n";
+	static const char stat[] = "+OK 2 9000000000\r\n";
+
+	memset(r, 0, sizeof(*r));
+	r->tg.proto = MP_PROTO_IMAP;
+	mp_trace_init(&r->tr, MP_PROTO_IMAP, 0);
+	mp_trace_add(&r->tr, MP_DIR_IN, imap, sizeof(imap) - 1, 1);
+	mp_scan_mailbox(r);
+	assert_int_equal(r->mb_exists, 3);
+	assert_int_equal(r->mb_uidvalidity, 12);
+	assert_int_equal(r->mb_uidnext, -1);
+
+	mp_trace_init(&r->tr, MP_PROTO_IMAP, 0);
+	mp_trace_add(&r->tr, MP_DIR_IN, big, sizeof(big) - 1, 1);
+	mp_scan_mailbox(r);
+	assert_int_equal(r->mb_exists, -1);
+
+	r->tg.proto = MP_PROTO_POP3;
+	mp_trace_init(&r->tr, MP_PROTO_POP3, 0);
+	mp_trace_add(&r->tr, MP_DIR_OUT, "STAT\r\n", 6, 1);
+	mp_trace_add(&r->tr, MP_DIR_IN, stat, sizeof(stat) - 1, 2);
+	mp_scan_mailbox(r);
+	assert_int_equal(r->mb_exists, 2);
+	assert_true(r->mb_size_bytes == 9000000000LL);
+}
+
+/* A state file whose V record is out of range is an error naming it. */
+static void
+test_state_read_range(void **state)
+{
+	(void)state;
+	static char text[] = "K\tk\nV 99999999999 5\n";
+	struct mp_inventory inv;
+	struct nk_err err = {{0}};
+	FILE *f = fmemopen(text, sizeof(text) - 1, "r");
+
+	assert_non_null(f);
+	memset(&inv, 0, sizeof(inv));
+	assert_int_equal(mp_state_read(f, "s.state", "k", &inv, &err), -1);
+	fclose(f);
+	assert_string_equal(nk_err_msg(&err),
+	    "state s.state:2: UIDVALIDITY or UIDNEXT out of range");
+	mp_inv_free(&inv);
+}
+
+
 int
 main(void)
 {
@@ -247,6 +348,9 @@ main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_state_file),
 		cmocka_unit_test(test_reappeared),
+		cmocka_unit_test(test_imap_inventory_numbers),
+		cmocka_unit_test(test_scan_mailbox_numbers),
+		cmocka_unit_test(test_state_read_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

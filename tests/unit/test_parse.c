@@ -298,12 +298,38 @@ test_bool(void **state)
 	assert_non_null(strstr(nk_err_msg(&err), "empty"));
 }
 
+static void
+test_u64_prefix(void **state)
+{
+	(void)state;
+	uint64_t v = 7;
+
+	assert_int_equal(nk_parse_u64_prefix("4711]", UINT32_MAX, &v), 4);
+	assert_int_equal(v, 4711);
+	assert_int_equal(nk_parse_u64_prefix("0 EXISTS", 10, &v), 1);
+	assert_int_equal(v, 0);
+	v = 7;
+	/* above max, no digits, a sign, overflow: 0 and v untouched */
+	assert_int_equal(nk_parse_u64_prefix("4294967296]", UINT32_MAX, &v), 0);
+	assert_int_equal(nk_parse_u64_prefix("]", UINT32_MAX, &v), 0);
+	assert_int_equal(nk_parse_u64_prefix("-1", UINT32_MAX, &v), 0);
+	assert_int_equal(nk_parse_u64_prefix(" 1", UINT32_MAX, &v), 0);
+	assert_int_equal(
+	    nk_parse_u64_prefix("99999999999999999999999", UINT64_MAX, &v), 0);
+	assert_int_equal(nk_parse_u64_prefix(NULL, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(
+	    nk_parse_u64_prefix("18446744073709551615x", UINT64_MAX, &v), 20);
+	assert_true(v == UINT64_MAX);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_u64_ok),
 	    cmocka_unit_test(test_u64_bad),
+	    cmocka_unit_test(test_u64_prefix),
 	    cmocka_unit_test(test_i64),
 	    cmocka_unit_test(test_double),
 	    cmocka_unit_test(test_double_ignores_locale),
