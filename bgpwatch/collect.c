@@ -123,6 +123,7 @@ struct collect {
 	int exit_code;
 	struct livestate *ls; /* snapshot for the TUI and the status file */
 	struct livetui *tui;  /* --tui */
+	char stop_why[64];    /* why the loop was asked to end, for the file */
 };
 
 /* ---------------------------------------------------------------- config */
@@ -1846,6 +1847,8 @@ on_term(struct nk_loop *loop, int signo, void *ctx)
 	(void)loop;
 	nk_log(NK_LOG_INFO, "stopping", "signal=%d sessions=%zu", signo,
 	    c->n_sess);
+	(void)snprintf(c->stop_why, sizeof(c->stop_why), "signal %d (%s)",
+	    signo, strsignal(signo));
 	stop_all(c);
 }
 
@@ -2258,6 +2261,9 @@ collect_cmd(int argc, char **argv)
 		    nk_err_msg(&err));
 		goto out;
 	}
+	/* sessions are closed now: the file shows them down, and why */
+	if (c->stop_why[0] != '\0')
+		livestate_file_stop(c->ls, c->stop_why);
 	rc = 0;
 out:
 	livetui_close(c->tui); /* the terminal back before the last lines */
@@ -2356,5 +2362,6 @@ collect_stop(struct collect *c)
 {
 	nk_log(NK_LOG_INFO, "stopping", "cause=\"q pressed\" sessions=%zu",
 	    c->n_sess);
+	(void)snprintf(c->stop_why, sizeof(c->stop_why), "q pressed");
 	stop_all(c);
 }

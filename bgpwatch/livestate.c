@@ -401,6 +401,21 @@ write_logged(struct livestate *ls)
 	}
 }
 
+void
+livestate_file_stop(struct livestate *ls, const char *why)
+{
+	struct nk_err err = {{0}};
+	char e[NK_ERR_MAX + 8];
+
+	if (ls == NULL || ls->st == NULL)
+		return;
+	livestate_snapshot(ls, nk_clock_real_ns(), ls->st);
+	(void)snprintf(ls->st->stopped, sizeof(ls->st->stopped), "%s", why);
+	if (livestate_write(ls->st, ls->path, &err) < 0)
+		nk_log(NK_LOG_ERR, "status_file_failed", "cause=%s",
+		    nk_log_str(e, sizeof(e), nk_err_msg(&err)));
+}
+
 static void
 soon_fire(struct nk_loop *loop, void *ctx, int64_t now_ns)
 {

@@ -39,6 +39,11 @@ void livestate_snapshot(
 int livestate_file_start(struct livestate *ls, struct nk_loop *loop,
     const char *path, struct nk_err *err);
 
+/* The last write, on a clean shutdown: the snapshot with "stopped": why,
+ * so `bgpwatch status` says so at once instead of after --max-age. A
+ * no-op without a status file; a failure is logged. */
+void livestate_file_stop(struct livestate *ls, const char *why);
+
 /* Write st to path atomically (path.tmp + rename). 0, or -1 with err. */
 int livestate_write(
     const struct nk_bgpstatus *st, const char *path, struct nk_err *err);

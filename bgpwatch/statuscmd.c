@@ -199,6 +199,16 @@ statuscmd_run(int argc, char **argv)
 		rc = report(cc.json, file, NK_STATE_UNKNOWN, why, "", NULL, 0);
 		goto out;
 	}
+	if (st->stopped[0] != '\0') {
+		char at[NK_CLOCK_RFC3339_LEN];
+		nk_clock_fmt_rfc3339(st->time_ns, at, sizeof(at));
+		(void)snprintf(why, sizeof(why),
+		    "collector stopped at %s (%s): status file %s is not "
+		    "current",
+		    at, st->stopped, file);
+		rc = report(cc.json, file, NK_STATE_UNKNOWN, why, "", NULL, 0);
+		goto out;
+	}
 	int64_t now = nk_clock_real_ns();
 	/* tenths of a second are all a check needs */
 	double age_s =

@@ -50,6 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(st.n_sess <= NK_BGPSTATUS_MAX_SESS);
 	CHECK(st.n_prefix <= NK_BGPSTATUS_MAX_PREFIX);
 	CHECK(st.n_alarm <= NK_BGPSTATUS_MAX_ALARM);
+	CHECK(clean(st.stopped, sizeof(st.stopped)));
 	for (size_t i = 0; i < st.n_up; i++)
 		CHECK(clean(st.upstream[i], sizeof(st.upstream[i])) &&
 		    st.upstream[i][0] != '\0');
@@ -81,6 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(memcmp(&c1, &c2, sizeof(c1)) == 0);
 	CHECK(st2.n_up == st.n_up && st2.n_sess == st.n_sess &&
 	    st2.n_prefix == st.n_prefix && st2.n_alarm == st.n_alarm);
+	CHECK(strcmp(st2.stopped, st.stopped) == 0);
 	free(out);
 	return 0;
 }

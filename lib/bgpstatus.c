@@ -230,6 +230,9 @@ nk_bgpstatus_fmt(
 	    0;
 	ok &= json_object_object_add(
 		  root, "time", time_or_null(st->time_ns, &tok)) == 0;
+	if (st->stopped[0] != '\0')
+		ok &= add(root, "stopped",
+			  json_object_new_string(st->stopped)) == 0;
 	ok &= add(root, "summary", sum) == 0;
 	ok &= add(root, "upstreams", ups) == 0;
 	ok &= add(root, "sessions", ss) == 0;
@@ -491,6 +494,15 @@ parse_root(
 	    st->time_ns < 946684800 * INT64_C(1000000000)) {
 		nk_err_set(err, "no RFC 3339 \"time\" (after 2000)");
 		return -1;
+	}
+	if (json_object_object_get_ex(root, "stopped", &a) && a != NULL) {
+		if (!json_object_is_type(a, json_type_string) ||
+		    json_object_get_string_len(a) == 0) {
+			nk_err_set(err, "\"stopped\" is not a non-empty string");
+			return -1;
+		}
+		copy_str(st->stopped, sizeof(st->stopped),
+		    json_object_get_string(a));
 	}
 	/* upstream names first: prefixes refer to them */
 	if (json_object_object_get_ex(root, "upstreams", &a) && a != NULL) {

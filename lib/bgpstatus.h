@@ -63,6 +63,9 @@ struct nk_bgpstatus_alarm {
 
 struct nk_bgpstatus {
 	int64_t time_ns; /* realtime when written */
+	/* why the collector stopped, "" while it runs: set in the last
+	 * write of a clean shutdown ("signal 15 (Terminated)") */
+	char stopped[128];
 	char upstream[NK_BGPSTATUS_MAX_UP][NK_BGPSTATUS_NAME_MAX];
 	size_t n_up;
 	struct nk_bgpstatus_sess sess[NK_BGPSTATUS_MAX_SESS];

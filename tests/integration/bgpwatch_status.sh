@@ -3,7 +3,8 @@
 # upstreams on loopback, and `bgpwatch status FILE` as a monitoring plugin
 # over it: 0 while both upstreams announce the watched prefix, 1 when one
 # withdrew it, 2 when both did and when a session is down; 3 for a
-# missing, a garbage and a stale file. The peers move on only when the
+# missing, a garbage and a stale file, and at once for the file a stopped
+# collector left behind. The peers move on only when the
 # test says so (a "go" file), so no step depends on timing.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/bgp-lab.sh"
@@ -163,7 +164,8 @@ nk_expect_grep status/stale_line "$T/line" "is 6[0-9][0-9] s old \\(written $OLD
 nk_expect status/stale_max_age "$(st --max-age 1h "$T/stale.json")" 2
 nk_expect status/usage "$(st)" 3
 
-# a collector stopped: its file ages past --max-age
+# a collector stopped by SIGTERM: its last write says so, and the check
+# is UNKNOWN at once, not only after --max-age
 kill "$BWPID"
 if nk_wait_for 15 sh -c "! kill -0 $BWPID 2>/dev/null"; then
 	# a sanitizer build reports leaks and errors at exit
@@ -175,9 +177,13 @@ if nk_wait_for 15 sh -c "! kill -0 $BWPID 2>/dev/null"; then
 else
 	nk_fail status/clean_exit "collector still running 15 s after SIGTERM"
 fi
-if wait_rc 15 3 --max-age 2 "$STF"; then
-	nk_pass status/collector_dead
-else
-	nk_fail status/collector_dead "rc $(st --max-age 2 "$STF"): $(cat "$T/line")"
-fi
+nk_expect status/stopped "$(st "$STF")" 3
+nk_expect_grep status/stopped_line "$T/line" \
+	"^BGPWATCH UNKNOWN - collector stopped at [0-9T:.-]+Z \\(signal 15 \\(Terminated\\)\\): status file $STF is not current$"
+nk_expect status/stopped_field "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stopped"])' "$STF")" \
+	"signal 15 (Terminated)"
+nk_expect status/stopped_sessions_up "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["sessions_up"])' "$STF")" 0
+"$BW" status --json "$STF" >"$T/json" 2>&1
+nk_expect status/stopped_json_rc "$?" 3
+nk_expect_grep status/stopped_json "$T/json" '"state":"UNKNOWN","detail":"collector stopped at '
 exit "$NK_FAILED"

@@ -116,6 +116,17 @@ test_round_trip(void **state)
 	assert_int_equal(back->n_alarm, 1);
 	assert_int_equal(back->alarm[0].sev, NK_SEV_CRITICAL);
 	assert_string_equal(back->alarm[0].object, "2001:db8::/32");
+	assert_string_equal(back->stopped, ""); /* running: no field */
+	assert_null(strstr(out, "\"stopped\""));
+	free(out);
+
+	/* the last write of a clean stop says why */
+	(void)snprintf(st->stopped, sizeof(st->stopped), "signal 15 (Terminated)");
+	assert_int_equal(nk_bgpstatus_fmt(st, &out, &len, &err), 0);
+	assert_non_null(strstr(out, "\"stopped\":\"signal 15 (Terminated)\""));
+	assert_int_equal(
+	    nk_bgpstatus_parse((const uint8_t *)out, len, back, &err), 0);
+	assert_string_equal(back->stopped, "signal 15 (Terminated)");
 	free(out);
 	free(back);
 	free(st);
@@ -220,6 +231,10 @@ test_bad(void **state)
 	    HEAD TIME "\"sessions\":[],\"prefixes\":[],"
 		      "\"alarms\":[{\"severity\":\"info\"}]}",
 	    "alarms[0]: \"severity\" is not warning or critical");
+	expect_bad(st, HEAD TIME "\"stopped\":true," EMPTY "}",
+	    "\"stopped\" is not a non-empty string");
+	expect_bad(st, HEAD TIME "\"stopped\":\"\"," EMPTY "}",
+	    "\"stopped\" is not a non-empty string");
 	/* nesting deeper than a status file has */
 	expect_bad(
 	    st, HEAD TIME "\"x\":[[[[[[[[[[1]]]]]]]]]]," EMPTY "}", "not JSON");
