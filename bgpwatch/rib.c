@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+
+#include "siphash.h"
 
 /* ---- interning: open-addressing hash of blobs, ids index an array ----
  * A blob is a key (what makes two entries the same) followed by data
@@ -27,31 +30,19 @@ struct intern {
 	uint64_t *slots;
 	uint32_t n_slots, n_used;
 	size_t bytes;
+	/* Attribute bytes come from any AS on the Internet: a keyed hash,
+	 * so no one can pick paths or communities that share a slot run. */
+	uint8_t hkey[NK_SIPHASH_KEY_LEN];
 };
 
 #define TOMB UINT32_MAX
 #define ISLOT_ID(s) ((uint32_t)(s))
 #define ISLOT_HASH(s) ((uint32_t)((s) >> 32))
 
-/* 8 bytes at a time: the hot path of a table load hashes every route's
- * attribute section. */
 static uint32_t
-hash_bytes(const uint8_t *p, size_t n)
+hash_bytes(const uint8_t hkey[NK_SIPHASH_KEY_LEN], const uint8_t *p, size_t n)
 {
-	uint64_t h = 0x9E3779B97F4A7C15ull ^ n, v;
-
-	while (n >= 8) {
-		memcpy(&v, p, 8);
-		h = (h ^ v) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-		p += 8;
-		n -= 8;
-	}
-	v = 0;
-	memcpy(&v, p, n);
-	h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	return (uint32_t)h | 1u;
+	return (uint32_t)nk_siphash24(hkey, p, n) | 1u;
 }
 
 static int
@@ -85,7 +76,7 @@ intern_grow(struct intern *t)
 static uint32_t
 intern_find(struct intern *t, const uint8_t *key, size_t klen, uint32_t *hash)
 {
-	uint32_t h = hash_bytes(key, klen);
+	uint32_t h = hash_bytes(t->hkey, key, klen);
 
 	*hash = h;
 	if (t->n_slots == 0)
@@ -239,6 +230,7 @@ struct rib {
 	uint32_t n_slots, n_used;
 	uint32_t len_count[2][129]; /* prefixes per family and length */
 	uint32_t *order;            /* walk order (node indices), or NULL */
+	uint8_t hkey[NK_SIPHASH_KEY_LEN]; /* key_hash's */
 	size_t n_order;
 	bool order_stale; /* a prefix came or went since it was built */
 	size_t n_prefixes, n_routes, n_withdrawn;
@@ -294,8 +286,16 @@ struct rib *
 rib_new(void)
 {
 	struct rib *r = calloc(1, sizeof(*r));
-	if (r != NULL)
-		r->prune_at = SIZE_MAX;
+	if (r == NULL)
+		return NULL;
+	r->prune_at = SIZE_MAX;
+	/* no entropy (very early boot): the tables still work, unkeyed */
+	uint8_t k[3 * NK_SIPHASH_KEY_LEN];
+	if (getrandom(k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k))
+		memset(k, 0x5a, sizeof(k));
+	memcpy(r->hkey, k, NK_SIPHASH_KEY_LEN);
+	memcpy(r->attrs.hkey, k + NK_SIPHASH_KEY_LEN, NK_SIPHASH_KEY_LEN);
+	memcpy(r->paths.hkey, k + 2 * NK_SIPHASH_KEY_LEN, NK_SIPHASH_KEY_LEN);
 	return r;
 }
 
@@ -340,26 +340,16 @@ key_of(const struct nk_prefix *p, uint8_t key[16], unsigned *len)
 	*len = l;
 }
 
-static inline uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
+/* Prefixes, too, are chosen by whoever announces them: keyed. */
 static uint32_t
-key_hash(const uint8_t key[16], unsigned len, int fam)
+key_hash(const struct rib *r, const uint8_t key[16], unsigned len, int fam)
 {
-	uint64_t a, b;
+	uint8_t buf[18];
 
-	memcpy(&a, key, 8);
-	memcpy(&b, key + 8, 8);
-	uint64_t h = mix64(a ^ ((uint64_t)len << 1 | (uint64_t)fam) ^
-	    mix64(b + 0x9E3779B97F4A7C15ull));
+	memcpy(buf, key, 16);
+	buf[16] = (uint8_t)len;
+	buf[17] = (uint8_t)fam;
+	uint64_t h = nk_siphash24(r->hkey, buf, sizeof(buf));
 	return (uint32_t)h ^ (uint32_t)(h >> 32);
 }
 
@@ -395,7 +385,7 @@ static struct rnode *
 node_find_h(const struct rib *r, const uint8_t key[16], unsigned len, int fam,
     uint32_t *h)
 {
-	*h = key_hash(key, len, fam);
+	*h = key_hash(r, key, len, fam);
 	if (r->n_slots == 0 || r->len_count[fam][len] == 0)
 		return NULL;
 	uint64_t s = r->slots[slot_find(r, key, len, fam, *h)];
@@ -408,7 +398,7 @@ node_find(const struct rib *r, const uint8_t key[16], unsigned len, int fam)
 	if (r->n_slots == 0 || r->len_count[fam][len] == 0)
 		return NULL;
 	uint64_t s =
-	    r->slots[slot_find(r, key, len, fam, key_hash(key, len, fam))];
+	    r->slots[slot_find(r, key, len, fam, key_hash(r, key, len, fam))];
 	return s != 0 ? node_at(r, slot_idx(s)) : NULL;
 }
 
@@ -507,7 +497,7 @@ static void
 node_del(struct rib *r, struct rnode *n, uint32_t idx)
 {
 	uint32_t mask = r->n_slots - 1;
-	uint32_t h = key_hash(n->key, n->len, n->fam);
+	uint32_t h = key_hash(r, n->key, n->len, n->fam);
 	uint32_t i = slot_find(r, n->key, n->len, n->fam, h);
 
 	for (uint32_t j = (i + 1) & mask;; j = (j + 1) & mask) {
