@@ -75,7 +75,8 @@ struct sess {
 	bool gone; /* removed by a reload: freed after the pass */
 	/* RFC 4724 */
 	uint16_t gr_time_s; /* the peer's restart time (its OPEN); 0 none */
-	uint8_t gr_fams;    /* its families (bit 0 IPv4, bit 1 IPv6) */
+	uint8_t gr_fams;    /* families in its GR capability (bit 0 IPv4,
+			     * bit 1 IPv6): the ones it keeps across a restart */
 	bool notified;      /* a NOTIFICATION ended it: no graceful restart */
 	uint64_t t_gr;      /* restart, then stale timer: stale routes go */
 	bool gr_back;       /* the peer is back: t_gr is the stale timer */
@@ -721,6 +722,14 @@ sess_event_init(struct sess *s, struct watch_event *ev, const char *name,
 	ev->peer_as = s->pc.asn;
 }
 
+/* A family in the peer's GR capability: "forwarding" (kept across its
+ * restart), "listed" (no Forwarding State bit now), "no". */
+static const char *
+gr_fam_state(const struct nk_bgp_open *o, int f)
+{
+	return !o->gr_af[f] ? "no" : o->gr_fwd[f] ? "forwarding" : "listed";
+}
+
 /* Withdraw the stale routes of family fam (0: all) that are left. */
 static size_t
 gr_flush(struct sess *s, int fam, const char *why)
@@ -868,12 +877,23 @@ sess_close(struct sess *s, uint8_t code, uint8_t sub, const uint8_t *data,
 	if (was == S_ESTABLISHED) {
 		/* RFC 4724 §4.2: the TCP session of a restarting peer ended
 		 * (no NOTIFICATION either way): keep its routes as stale. */
-		uint16_t gr = code == 0 && !s->notified ? s->gr_time_s : 0;
+		uint16_t gr = code == 0 && !s->notified && s->gr_fams != 0
+		    ? s->gr_time_s
+		    : 0;
 		watch_peer_graceful(c->w, &s->pc.addr, s->pc.asn, gr);
 		watch_set_reason(c->w, reason);
 		feed_state(s, S_ESTABLISHED, S_IDLE);
 		if (gr > 0) {
 			gr_start(s, gr);
+			/* §4.2: only the families of its GR capability stay */
+			if ((s->gr_fams & 1) == 0)
+				(void)gr_flush(s, AF_INET,
+				    "session down: IPv4 unicast not in its "
+				    "graceful-restart capability");
+			if ((s->gr_fams & 2) == 0)
+				(void)gr_flush(s, AF_INET6,
+				    "session down: IPv6 unicast not in its "
+				    "graceful-restart capability");
 		} else if (s->t_gr != 0) {
 			/* the engine withdrew every route, stale ones too */
 			nk_loop_timer_cancel(c->loop, s->t_gr);
@@ -1001,13 +1021,28 @@ on_open(struct sess *s, const uint8_t *body, size_t len, int64_t now_ns)
 	/* RFC 4724 §3: graceful restart when both sides announce it */
 	s->gr_time_s =
 	    s->c->cfg.graceful_restart && o.graceful_restart ? o.gr_time_s : 0;
-	s->gr_fams = (uint8_t)((o.mp[NK_BGP_FAM_IPV4] || !o.any_mp ? 1 : 0) |
-	    (o.mp[NK_BGP_FAM_IPV6] ? 2 : 0));
+	s->gr_fams = (uint8_t)((o.gr_af[NK_BGP_FAM_IPV4] ? 1 : 0) |
+	    (o.gr_af[NK_BGP_FAM_IPV6] ? 2 : 0));
 	/* §4.2: back without the capability: the stale routes go now */
 	if (s->t_gr != 0 && s->gr_time_s == 0)
 		(void)gr_flush(s, 0,
 		    "stale after graceful restart, peer came back without "
 		    "it");
+	/* §4.2: back, but without the Forwarding State bit for a family
+	 * (or without the family): it lost those routes, they go now */
+	for (int f = 0; f < NK_BGP_N_FAM && s->t_gr != 0 && s->gr_time_s != 0;
+	     f++) {
+		uint8_t bit = (uint8_t)(1u << f);
+		if ((s->stale_fams & bit) == 0 || o.gr_fwd[f])
+			continue;
+		char why[120];
+		(void)snprintf(why, sizeof(why),
+		    "stale after graceful restart: the peer came back without "
+		    "forwarding state for %s",
+		    f == NK_BGP_FAM_IPV4 ? "IPv4 unicast" : "IPv6 unicast");
+		(void)gr_flush(
+		    s, f == NK_BGP_FAM_IPV4 ? AF_INET : AF_INET6, why);
+	}
 	/* §4.2: back in time: the restart timer stops; what is still stale
 	 * waits for End-of-RIB, at most the stale time (a full table may
 	 * take longer to send again than the restart time) */
@@ -1026,10 +1061,11 @@ on_open(struct sess *s, const uint8_t *body, size_t len, int64_t now_ns)
 	nk_log(NK_LOG_INFO, "open_received",
 	    "peer=%s peer_addr=%s peer_as=%u hold_s=%u as4=%d "
 	    "addpath_ipv4=%d addpath_ipv6=%d ext_msg=%d route_refresh=%d "
-	    "graceful_restart=%d caps=%u",
+	    "graceful_restart=%d gr_ipv4=%s gr_ipv6=%s caps=%u",
 	    s->pc.name, pa, o.asn, hold, o.as4, s->addpath_v4, s->addpath_v6,
 	    s->max_msg > BGP_STD_MAX, o.route_refresh, o.graceful_restart,
-	    o.n_caps);
+	    gr_fam_state(&o, NK_BGP_FAM_IPV4),
+	    gr_fam_state(&o, NK_BGP_FAM_IPV6), o.n_caps);
 	s->last_rx_ns = now_ns;
 	hold_arm(s, now_ns);
 }

@@ -125,7 +125,22 @@ cap_parse(
 			return -1;
 		}
 		o->graceful_restart = true;
-		o->gr_time_s = (uint16_t)(nk_rd_be16(c) & 0x0fffu);
+		uint16_t flags_time = nk_rd_be16(c);
+		o->gr_time_s = (uint16_t)(flags_time & 0x0fffu);
+		o->gr_restarting = (flags_time & 0x8000u) != 0;
+		/* RFC 4724 §3: AFI(2) SAFI(1) flags(1) per family the peer
+		 * keeps forwarding state for; none: a helper, it never keeps
+		 * routes across its own restart. A partial tuple is ignored. */
+		while (nk_rd_left(c) >= 4) {
+			uint16_t afi = nk_rd_be16(c);
+			uint8_t safi = nk_rd_u8(c);
+			uint8_t af_flags = nk_rd_u8(c);
+			int f = fam_index(afi, safi);
+			if (f >= 0) {
+				o->gr_af[f] = true;
+				o->gr_fwd[f] = (af_flags & 0x80u) != 0;
+			}
+		}
 		break;
 	case CAP_AS4:
 		if (clen != 4) {

@@ -49,6 +49,9 @@ struct nk_bgp_open {
 	bool ext_msg;
 	bool graceful_restart;
 	uint16_t gr_time_s;
+	bool gr_restarting;          /* R bit: the peer has just restarted */
+	bool gr_af[NK_BGP_N_FAM];    /* families listed in its GR capability */
+	bool gr_fwd[NK_BGP_N_FAM];   /* ... with the Forwarding State bit */
 	unsigned n_caps;
 };
 

@@ -7,7 +7,10 @@
 # two prefixes again and End-of-RIB for IPv4 and IPv6: only the prefix it
 # did not send again is withdrawn. B (restart time 3 s, dialled by us)
 # stays away: its stale route goes when the restart time runs out. C has
-# the capability but ends with a NOTIFICATION: its routes go at once.
+# the capability but ends with a NOTIFICATION: its routes go at once. D
+# comes back but sends no End-of-RIB: the stale time ends it. E is only a
+# helper (the capability lists no family): its routes go at once. F comes
+# back without the Forwarding State bit: its stale routes go at once.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/bgp-lab.sh"
 
@@ -53,12 +56,22 @@ asn = 65030
 peer = 127.0.0.4
 asn = 65040
 
+[upstream E]
+peer = 127.0.0.5
+asn = 65050
+
+[upstream F]
+peer = 127.0.0.6
+asn = 65060
+
 [watch]
 prefix = 100.64.0.0/24
 prefix = 192.0.2.0/24
 prefix = 198.51.100.0/24
 prefix = 203.0.113.0/24
 prefix = 2001:db8:1::/48
+prefix = 198.18.0.0/24
+prefix = 198.18.1.0/24
 CONF
 BWPID=$(nk_daemon bw "$BW" collect --config "$T/c.conf" --json)
 if ! nk_wait_for 5 grep -q "event=collector_started" "$T/bw.err"; then
@@ -71,14 +84,17 @@ nk_expect_grep gr-user-kept "$T/bw.err" \
 	"event=privileges_dropped user=$(id -un) uid=$(id -u) gid=$(id -g) was_uid=$(id -u) capabilities=none"
 
 # OPEN with 4-octet AS, IPv4 and IPv6 unicast and graceful restart
-# (RFC 4724 §3: flags 0, restart time, IPv4 and IPv6 unicast tuples)
-open_gr() { # AS RESTART_S
-	python3 - "$1" "$2" <<'PY'
+# (RFC 4724 §3: restart time, then IPv4 and IPv6 unicast tuples whose
+# flags are AF_FLAGS, default 128: Forwarding State kept; "none": no
+# tuple at all, a helper that never keeps routes over its own restart)
+open_gr() { # AS RESTART_S [AF_FLAGS|none]
+	python3 - "$1" "$2" "${3:-128}" <<'PY'
 import struct, sys
-asn, rt = int(sys.argv[1]), int(sys.argv[2])
+asn, rt, fl = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 caps = bytes([65, 4]) + struct.pack('!I', asn)
 caps += bytes([1, 4, 0, 1, 0, 1, 1, 4, 0, 2, 0, 1])
-caps += bytes([64, 10]) + struct.pack('!H', rt & 0xfff) + bytes([0, 1, 1, 0, 0, 2, 1, 0])
+tuples = b'' if fl == 'none' else bytes([0, 1, 1, int(fl), 0, 2, 1, int(fl)])
+caps += bytes([64, 2 + len(tuples)]) + struct.pack('!H', rt & 0xfff) + tuples
 opt = bytes([2, len(caps)]) + caps
 body = struct.pack('!BHHI', 4, asn, 30, 0x0a0000fe) + bytes([len(opt)]) + opt
 print((b'\xff' * 16 + struct.pack('!HB', 19 + len(body), 1) + body).hex())
@@ -258,6 +274,44 @@ if nk_wait_for 10 bgp_has "$OUT" session_down '"peer":"D"'; then
 	fi
 else
 	nk_fail gr-back-waits-eor "no session_down from D: $(tail -3 "$OUT")"
+fi
+
+# --- E: the capability without any family (a helper): RFC 4724 §4.2
+# keeps nothing, so the session's end withdraws its route at once
+peer_from 127.0.0.5 "raw $(open_gr 65050 60 none)" keepalive "sleep 0.3" \
+	"update-a 198.18.0.0/24 65050,64505" "sleep 0.3" close
+if nk_wait_for 10 bgp_has "$OUT" session_down '"peer":"E"' &&
+	nk_wait_for 5 bgp_has "$OUT" unreachable 'withdrawn by E (session down)'; then
+	if grep '"event":"session_down"' "$OUT" | grep -F '"peer":"E"' | grep -q graceful_restart; then
+		nk_fail gr-helper-no-stale "session_down of E says graceful restart"
+	else
+		nk_pass gr-helper-no-stale
+	fi
+else
+	nk_fail gr-helper-no-stale "$(grep -F '"peer":"E"' "$OUT" | tail -3)"
+fi
+nk_expect_grep gr-helper-open-log "$T/bw.err" 'event=open_received peer=E .* graceful_restart=1 gr_ipv4=no gr_ipv6=no '
+
+# --- F: restarts (routes kept as stale), then comes back without the
+# Forwarding State bit: it lost them, they go at once, not at End-of-RIB
+peer_from 127.0.0.6 "raw $(open_gr 65060 60)" keepalive "sleep 0.3" \
+	"update-a 198.18.1.0/24 65060,64506" "sleep 0.3" close
+if nk_wait_for 10 bgp_has "$OUT" session_down '"peer":"F"'; then
+	sleep 0.5
+	if bgp_has "$OUT" unreachable '"prefix":"198.18.1.0/24"'; then
+		nk_fail gr-nofwd-kept-first "withdrawn at session down: $(grep -F 198.18.1.0 "$OUT" | head -2)"
+	else
+		nk_pass gr-nofwd-kept-first
+	fi
+	peer_from 127.0.0.6 "raw $(open_gr 65060 60 0)" keepalive "hold 12"
+	if nk_wait_for 10 bgp_has "$OUT" unreachable 'withdrawn by F (stale after graceful restart: the peer came back without forwarding state for IPv4 unicast)'; then
+		nk_pass gr-nofwd-withdraws
+	else
+		nk_fail gr-nofwd-withdraws "$(grep -F '"peer":"F"' "$OUT" | tail -3)"
+	fi
+	nk_expect_grep gr-nofwd-open-log "$T/bw.err" 'event=open_received peer=F .* gr_ipv4=listed gr_ipv6=listed '
+else
+	nk_fail gr-nofwd-kept-first "no session_down from F: $(tail -3 "$OUT")"
 fi
 kill -TERM "$BWPID"
 nk_wait_for 10 bash -c "! kill -0 $BWPID"

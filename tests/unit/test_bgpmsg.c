@@ -95,6 +95,45 @@ test_open_errors(void **state)
 	assert_int_equal(sub, 2);
 }
 
+/* RFC 4724 §3: the per-family tuples and their Forwarding State bit. */
+static void
+test_open_graceful_restart_families(void **state)
+{
+	(void)state;
+	/* version 4, AS 65010, hold 90, id, then one optional parameter of
+	 * capabilities: GR with R set, time 120, IPv4 unicast with F,
+	 * IPv6 unicast without, IPv4 multicast (not tracked), a partial
+	 * tuple (ignored) */
+	static const uint8_t body[] = {4, 0xfd, 0xf2, 0, 90, 10, 0, 0, 1, 20,
+	    2, 18, 64, 16, 0x80, 120, 0, 1, 1, 0x80, 0, 2, 1, 0, 0, 1, 2,
+	    0x80, 0, 1};
+	struct nk_bgp_open o;
+	uint8_t code = 0, sub = 0;
+	const char *cause = NULL;
+
+	assert_int_equal(nk_bgpmsg_open_parse(body, sizeof(body), &o, &code,
+			     &sub, &cause),
+	    0);
+	assert_true(o.graceful_restart);
+	assert_true(o.gr_restarting);
+	assert_int_equal(o.gr_time_s, 120);
+	assert_true(o.gr_af[NK_BGP_FAM_IPV4]);
+	assert_true(o.gr_fwd[NK_BGP_FAM_IPV4]);
+	assert_true(o.gr_af[NK_BGP_FAM_IPV6]);
+	assert_false(o.gr_fwd[NK_BGP_FAM_IPV6]);
+
+	/* a helper: the capability with no family at all */
+	static const uint8_t helper[] = {4, 0xfd, 0xf2, 0, 90, 10, 0, 0, 1, 6,
+	    2, 4, 64, 2, 0, 0};
+	assert_int_equal(nk_bgpmsg_open_parse(helper, sizeof(helper), &o,
+			     &code, &sub, &cause),
+	    0);
+	assert_true(o.graceful_restart);
+	assert_false(o.gr_restarting);
+	assert_false(o.gr_af[NK_BGP_FAM_IPV4]);
+	assert_false(o.gr_af[NK_BGP_FAM_IPV6]);
+}
+
 static void
 test_notification_text(void **state)
 {
@@ -162,6 +201,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_open_roundtrip),
 	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_open_graceful_restart_families),
 	    cmocka_unit_test(test_notification_text),
 	    cmocka_unit_test(test_keepalive),
 	};
