@@ -276,13 +276,18 @@ dump_prefix(void *arg, const struct nk_prefix *p,
 	putn(b, p->addr.bytes, (size_t)(p->len + 7) / 8);
 	size_t count_at = b->n;
 	put16(b, 0);
+	/* A path id from an ADD-PATH peer: the RFC 8050 subtype, which has
+	 * one entry per path; else the plain one, one entry per peer. */
+	bool ap = false;
+	for (size_t i = 0; i < n; i++)
+		if (routes[i].attr != 0 && routes[i].path_id != 0)
+			ap = true;
 	unsigned count = 0;
 	for (size_t i = 0; i < n && count < UINT16_MAX; i++) {
 		if (routes[i].attr == 0)
 			continue;
-		/* one entry per peer: the plain subtypes have no path id */
 		bool dup = false;
-		for (size_t j = 0; j < i; j++)
+		for (size_t j = 0; j < i && !ap; j++)
 			if (routes[j].attr != 0 &&
 			    routes[j].peer == routes[i].peer)
 				dup = true;
@@ -291,6 +296,8 @@ dump_prefix(void *arg, const struct nk_prefix *p,
 		size_t mark = b->n;
 		put16(b, routes[i].peer);
 		put32(b, routes[i].since);
+		if (ap)
+			put32(b, routes[i].path_id);
 		size_t len_at = b->n;
 		put16(b, 0);
 		if (attrs_fmt(d->r, routes[i].attr, p->addr.family, b) < 0 ||
@@ -309,8 +316,11 @@ dump_prefix(void *arg, const struct nk_prefix *p,
 	if (count == 0)
 		return 0; /* only withdrawn routes held */
 	set16(b, count_at, count);
-	if (rec_out(d, v6 ? NK_MRT_RIB_IPV6_UNICAST : NK_MRT_RIB_IPV4_UNICAST) <
-	    0)
+	uint16_t subtype = v6 ? (ap ? NK_MRT_RIB_IPV6_UNICAST_AP
+				    : NK_MRT_RIB_IPV6_UNICAST)
+			      : (ap ? NK_MRT_RIB_IPV4_UNICAST_AP
+				    : NK_MRT_RIB_IPV4_UNICAST);
+	if (rec_out(d, subtype) < 0)
 		return -1;
 	d->seq++;
 	d->st->n_prefixes++;

@@ -3,8 +3,10 @@
  * TABLE_DUMP_V2 (RFC 6396 §4.3) so `bgpwatch replay/dump` and bgpdump read
  * it: one PEER_INDEX_TABLE (every engine peer, index = engine peer index,
  * 4-octet AS), then one RIB_IPV4_UNICAST or RIB_IPV6_UNICAST record per
- * prefix with an announced route, one entry per peer (with ADD-PATH only
- * the first path of a peer: the plain subtypes hold one per peer).
+ * prefix with an announced route, one entry per peer; a prefix that holds
+ * a path from an ADD-PATH peer (path id not 0) is written with the RFC
+ * 8050 subtype instead (RIB_IPV4_UNICAST_ADDPATH, ...), one entry per
+ * path with its path id.
  * Attributes are the ones received, re-encoded as §4.3.4 wants: AS_PATH
  * with 4-octet ASes (AS4_PATH merged), AGGREGATOR with a 4-octet AS,
  * MP_REACH_NLRI holding only the next hop, no MP_UNREACH_NLRI.

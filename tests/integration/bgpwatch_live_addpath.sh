@@ -31,6 +31,7 @@ listen = 127.0.0.1:$PORT
 hold_time = 30
 addpath = yes
 record = $T/rec.mrt
+record_rib_every = 1
 user =
 
 [upstream A]
@@ -159,7 +160,9 @@ else
 fi
 
 # the recording: per UPDATE the AP subtype of its family, read back with
-# the right path ids
+# the right path ids; the RIB snapshots (one a second, so one after the
+# routes) hold every path: RFC 8050's subtype where a prefix has path ids
+sleep 1.5
 kill -TERM "$BWPID"
 nk_wait_for 10 bash -c "! kill -0 $BWPID"
 "$BW" dump "$T/rec.mrt" >"$T/rec.txt" 2>&1
@@ -174,6 +177,20 @@ if grep -q '^BGP4MP_ET_AP|[0-9.]*|A|127.0.0.1|65010|192.0.2.0/24|1|65010 64500|'
 	nk_pass ap-record
 else
 	nk_fail ap-record "$(grep "$REC" "$T/rec.txt" | head -8)"
+fi
+TD='^TABLE_DUMP2\(_AP\)\{0,1\}|'
+last=$(grep "$TD" "$T/rec.txt" | tail -1 | cut -d'|' -f2)
+grep "$TD" "$T/rec.txt" | grep "^[^|]*|$last|" >"$T/snap.txt"
+if grep -q "^TABLE_DUMP2_AP|$last|B|127.0.0.1|65010|192.0.2.0/24|1|65010 64500|" "$T/snap.txt" &&
+	grep -q "^TABLE_DUMP2_AP|$last|B|127.0.0.1|65010|192.0.2.0/24|2|65010 64510 64500|" "$T/snap.txt" &&
+	grep -q "^TABLE_DUMP2_AP|$last|B|127.0.0.2|65020|2001:db8:2::/48|1|65020 64601|" "$T/snap.txt" &&
+	grep -q "^TABLE_DUMP2_AP|$last|B|127.0.0.2|65020|2001:db8:2::/48|2|65020 64601|" "$T/snap.txt" &&
+	grep -q "^TABLE_DUMP2|$last|B|127.0.0.1|65010|2001:db8:1::/48|65010 64600|" "$T/snap.txt" &&
+	grep -q "^TABLE_DUMP2|$last|B|127.0.0.2|65020|198.51.100.0/24|65020 64501|" "$T/snap.txt" &&
+	[ "$(wc -l <"$T/snap.txt")" -eq 6 ]; then
+	nk_pass ap-rib-snapshot
+else
+	nk_fail ap-rib-snapshot "$(cat "$T/snap.txt")"
 fi
 kill "$PA" "$PB" 2>/dev/null
 wait 2>/dev/null
