@@ -880,20 +880,14 @@ sess_close(struct sess *s, uint8_t code, uint8_t sub, const uint8_t *data,
 		uint16_t gr = code == 0 && !s->notified && s->gr_fams != 0
 		    ? s->gr_time_s
 		    : 0;
-		watch_peer_graceful(c->w, &s->pc.addr, s->pc.asn, gr);
+		watch_peer_graceful(
+		    c->w, &s->pc.addr, s->pc.asn, gr, s->gr_fams);
 		watch_set_reason(c->w, reason);
 		feed_state(s, S_ESTABLISHED, S_IDLE);
 		if (gr > 0) {
+			/* §4.2: only the families of its capability stay
+			 * (the engine withdrew the others) */
 			gr_start(s, gr);
-			/* §4.2: only the families of its GR capability stay */
-			if ((s->gr_fams & 1) == 0)
-				(void)gr_flush(s, AF_INET,
-				    "session down: IPv4 unicast not in its "
-				    "graceful-restart capability");
-			if ((s->gr_fams & 2) == 0)
-				(void)gr_flush(s, AF_INET6,
-				    "session down: IPv6 unicast not in its "
-				    "graceful-restart capability");
 		} else if (s->t_gr != 0) {
 			/* the engine withdrew every route, stale ones too */
 			nk_loop_timer_cancel(c->loop, s->t_gr);

@@ -1019,7 +1019,7 @@ struct clear_ctx {
 	void *arg;
 	size_t n;
 	enum clear_mode mode;
-	int family; /* CLEAR_STALE: AF_INET/AF_INET6, 0 both */
+	int family; /* not CLEAR_ALL: AF_INET/AF_INET6, 0 both */
 };
 
 static int
@@ -1028,7 +1028,7 @@ clear_one(void *arg, const struct nk_prefix *p, const struct rib_route *routes,
 {
 	struct clear_ctx *c = arg;
 
-	if (c->mode == CLEAR_STALE && c->family != 0 &&
+	if (c->mode != CLEAR_ALL && c->family != 0 &&
 	    p->addr.family != c->family)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
@@ -1066,9 +1066,10 @@ rib_peer_clear(
 }
 
 size_t
-rib_peer_mark_stale(struct rib *r, uint16_t peer)
+rib_peer_mark_stale(struct rib *r, uint16_t peer, int family)
 {
-	struct clear_ctx c = {r, peer, 0, NULL, NULL, 0, CLEAR_MARK_STALE, 0};
+	struct clear_ctx c = {
+	    r, peer, 0, NULL, NULL, 0, CLEAR_MARK_STALE, family};
 	(void)rib_walk(r, clear_one, &c);
 	return c.n;
 }

@@ -100,10 +100,11 @@ size_t rib_peer_clear(
 
 /*
  * Graceful restart (RFC 4724 §4.2): mark every announced route of a peer
- * stale instead of withdrawing it; returns how many. rib_set of a route
- * (the peer sends it again, or withdraws it) clears its mark.
+ * in one address family (AF_INET, AF_INET6; 0: both) stale instead of
+ * withdrawing it; returns how many. rib_set of a route (the peer sends it
+ * again, or withdraws it) clears its mark.
  */
-size_t rib_peer_mark_stale(struct rib *r, uint16_t peer);
+size_t rib_peer_mark_stale(struct rib *r, uint16_t peer, int family);
 /* Withdraw the routes of a peer still marked stale, of one address family
  * (AF_INET, AF_INET6; 0: both), as rib_peer_clear does. Returns how many. */
 size_t rib_peer_sweep_stale(struct rib *r, uint16_t peer, int family,

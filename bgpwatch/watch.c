@@ -30,6 +30,7 @@ struct wpeer {
 	uint32_t win_max_ts;
 	bool vis_alarm;
 	uint16_t gr_time_s; /* RFC 4724 restart time; 0: withdraw at down */
+	uint8_t gr_fams;    /* families kept then: bit 0 IPv4, bit 1 IPv6 */
 };
 
 /* One route's flap episode (watched prefixes only). */
@@ -861,7 +862,10 @@ state_change(struct watch *w, const struct nk_mrt_elem *e, int pi)
 	 * until its End-of-RIB or the restart time (the input's timer). */
 	uint64_t n_stale = 0;
 	if (peer->gr_time_s > 0)
-		n_stale = rib_peer_mark_stale(w->rib, (uint16_t)pi);
+		for (int f = 0; f < 2; f++)
+			if (peer->gr_fams & (1u << f))
+				n_stale += rib_peer_mark_stale(w->rib,
+				    (uint16_t)pi, f == 0 ? AF_INET : AF_INET6);
 	if (was && !w->quiet) {
 		char what[120];
 		ev_init(&ev, "session_down",
@@ -895,8 +899,29 @@ state_change(struct watch *w, const struct nk_mrt_elem *e, int pi)
 		ev_emit(w, &ev);
 	}
 	w->reason[0] = '\0';
-	if (peer->gr_time_s > 0)
+	if (peer->gr_time_s > 0) {
+		/* a family its capability did not list goes now */
+		size_t gone = 0;
+		for (int f = 0; f < 2; f++) {
+			if (peer->gr_fams & (1u << f))
+				continue;
+			int fam = f == 0 ? AF_INET : AF_INET6;
+			struct down_ctx d = {w, e, pi,
+			    f == 0 ? "session down: IPv4 unicast not in its "
+				     "graceful-restart capability"
+				   : "session down: IPv6 unicast not in its "
+				     "graceful-restart capability"};
+			(void)rib_peer_mark_stale(w->rib, (uint16_t)pi, fam);
+			size_t n = rib_peer_sweep_stale(
+			    w->rib, (uint16_t)pi, fam, e->ts, peer_down_one, &d);
+			peer->n_routes =
+			    peer->n_routes > n ? peer->n_routes - n : 0;
+			gone += n;
+		}
+		if (gone > 0)
+			visibility(w, peer, e->ts, e);
 		return;
+	}
 	struct down_ctx d = {w, e, pi, "session down"};
 	size_t n =
 	    rib_peer_clear(w->rib, (uint16_t)pi, e->ts, peer_down_one, &d);
@@ -1001,11 +1026,13 @@ watch_peer_connecting(struct watch *w, const struct nk_addr *addr, uint32_t asn)
 
 void
 watch_peer_graceful(struct watch *w, const struct nk_addr *addr, uint32_t asn,
-    uint16_t restart_s)
+    uint16_t restart_s, uint8_t fams)
 {
 	int pi = peer_idx(w, addr, asn);
-	if (pi >= 0)
-		w->peers[pi].gr_time_s = restart_s;
+	if (pi >= 0) {
+		w->peers[pi].gr_time_s = fams != 0 ? restart_s : 0;
+		w->peers[pi].gr_fams = fams;
+	}
 }
 
 size_t

@@ -113,12 +113,14 @@ void watch_peer_connecting(
 
 /*
  * Graceful restart (RFC 4724 §4.2), told by a live input: when the peer
- * next leaves Established, restart_s > 0 keeps its routes, marked stale,
- * and the session_down says so; 0 (no capability, or the session ended
- * with a NOTIFICATION) withdraws them at once as before.
+ * next leaves Established, restart_s > 0 keeps its routes of the families
+ * in fams (bit 0 IPv4, bit 1 IPv6: those its capability listed), marked
+ * stale, and the session_down says so; the other families' routes go at
+ * once. restart_s 0 or fams 0 (no capability, a helper's without family,
+ * or the session ended with a NOTIFICATION) withdraws them all at once.
  */
 void watch_peer_graceful(struct watch *w, const struct nk_addr *addr,
-    uint32_t asn, uint16_t restart_s);
+    uint32_t asn, uint16_t restart_s, uint8_t fams);
 /* End-of-RIB of a family, or the restart time ran out: withdraw the
  * routes of the peer still stale (family AF_INET/AF_INET6, 0: both), with
  * the usual withdrawn/unreachable/lost_visibility events; `why` goes into

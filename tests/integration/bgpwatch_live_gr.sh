@@ -10,7 +10,8 @@
 # the capability but ends with a NOTIFICATION: its routes go at once. D
 # comes back but sends no End-of-RIB: the stale time ends it. E is only a
 # helper (the capability lists no family): its routes go at once. F comes
-# back without the Forwarding State bit: its stale routes go at once.
+# back without the Forwarding State bit: its stale routes go at once. G
+# lists IPv4 only: its IPv6 route goes with the session, IPv4 stays.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/bgp-lab.sh"
 
@@ -64,6 +65,10 @@ asn = 65050
 peer = 127.0.0.6
 asn = 65060
 
+[upstream G]
+peer = 127.0.0.7
+asn = 65070
+
 [watch]
 prefix = 100.64.0.0/24
 prefix = 192.0.2.0/24
@@ -72,6 +77,8 @@ prefix = 203.0.113.0/24
 prefix = 2001:db8:1::/48
 prefix = 198.18.0.0/24
 prefix = 198.18.1.0/24
+prefix = 198.18.2.0/24
+prefix = 2001:db8:3::/48
 CONF
 BWPID=$(nk_daemon bw "$BW" collect --config "$T/c.conf" --json)
 if ! nk_wait_for 5 grep -q "event=collector_started" "$T/bw.err"; then
@@ -86,14 +93,16 @@ nk_expect_grep gr-user-kept "$T/bw.err" \
 # OPEN with 4-octet AS, IPv4 and IPv6 unicast and graceful restart
 # (RFC 4724 §3: restart time, then IPv4 and IPv6 unicast tuples whose
 # flags are AF_FLAGS, default 128: Forwarding State kept; "none": no
-# tuple at all, a helper that never keeps routes over its own restart)
-open_gr() { # AS RESTART_S [AF_FLAGS|none]
+# tuple at all, a helper that never keeps routes over its own restart;
+# "v4only": the IPv4 tuple alone)
+open_gr() { # AS RESTART_S [AF_FLAGS|none|v4only]
 	python3 - "$1" "$2" "${3:-128}" <<'PY'
 import struct, sys
 asn, rt, fl = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 caps = bytes([65, 4]) + struct.pack('!I', asn)
 caps += bytes([1, 4, 0, 1, 0, 1, 1, 4, 0, 2, 0, 1])
-tuples = b'' if fl == 'none' else bytes([0, 1, 1, int(fl), 0, 2, 1, int(fl)])
+tuples = (b'' if fl == 'none' else bytes([0, 1, 1, 128]) if fl == 'v4only'
+          else bytes([0, 1, 1, int(fl), 0, 2, 1, int(fl)]))
 caps += bytes([64, 2 + len(tuples)]) + struct.pack('!H', rt & 0xfff) + tuples
 opt = bytes([2, len(caps)]) + caps
 body = struct.pack('!BHHI', 4, asn, 30, 0x0a0000fe) + bytes([len(opt)]) + opt
@@ -312,6 +321,37 @@ if nk_wait_for 10 bgp_has "$OUT" session_down '"peer":"F"'; then
 	nk_expect_grep gr-nofwd-open-log "$T/bw.err" 'event=open_received peer=F .* gr_ipv4=listed gr_ipv6=listed '
 else
 	nk_fail gr-nofwd-kept-first "no session_down from F: $(tail -3 "$OUT")"
+fi
+
+# --- G: the capability lists IPv4 only; one IPv4 and one IPv6 route
+UPD6G=$(python3 - <<'PY'
+import struct
+nh = bytes.fromhex('20010db8000000000000000000000007')
+nlri = bytes([48]) + bytes.fromhex('20010db80003')
+mp = struct.pack('!HBB', 2, 1, 16) + nh + b'\x00' + nlri
+ap = bytes([2, 1]) + struct.pack('!I', 65070)
+attrs = bytes([0x40, 1, 1, 0, 0x40, 2, len(ap)]) + ap + bytes([0x80, 14, len(mp)]) + mp
+body = struct.pack('!HH', 0, len(attrs)) + attrs
+print((b'\xff' * 16 + struct.pack('!HB', 19 + len(body), 2) + body).hex())
+PY
+)
+peer_from 127.0.0.7 "raw $(open_gr 65070 60 v4only)" keepalive "sleep 0.3" \
+	"update-a 198.18.2.0/24 65070,64507" "raw $UPD6G" "sleep 0.3" close
+if nk_wait_for 10 bgp_has "$OUT" session_down '"peer":"G"'; then
+	line=$(grep '"event":"session_down"' "$OUT" | grep -F '"peer":"G"' | head -1)
+	case $line in
+	*'"graceful_restart":true,"restart_time_s":60,"stale_routes":1,'*'1 routes kept as stale for up to 60 s'*)
+		nk_pass gr-v4only-down ;;
+	*) nk_fail gr-v4only-down "$line" ;;
+	esac
+	if nk_wait_for 5 bgp_has "$OUT" unreachable 'withdrawn by G (session down: IPv6 unicast not in its graceful-restart capability)' &&
+		! bgp_has "$OUT" unreachable '"prefix":"198.18.2.0/24"'; then
+		nk_pass gr-v4only-v6-withdrawn
+	else
+		nk_fail gr-v4only-v6-withdrawn "$(grep -F 'G' "$OUT" | grep -E 'unreachable|withdrawn' | head -3)"
+	fi
+else
+	nk_fail gr-v4only-down "no session_down from G: $(tail -3 "$OUT")"
 fi
 kill -TERM "$BWPID"
 nk_wait_for 10 bash -c "! kill -0 $BWPID"

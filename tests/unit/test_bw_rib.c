@@ -653,7 +653,10 @@ test_rib_stale(void **state)
 		assert_int_equal(
 		    rib_set(r, &p, i < 3 ? 0 : 1, 0, id, 1, &old, &flaps), 0);
 	}
-	assert_int_equal(rib_peer_mark_stale(r, 0), 3);
+	/* by family: IPv6 only, then both */
+	assert_int_equal(rib_peer_mark_stale(r, 0, AF_INET6), 1);
+	assert_int_equal(rib_peer_sweep_stale(r, 0, AF_INET, 3, NULL, NULL), 0);
+	assert_int_equal(rib_peer_mark_stale(r, 0, 0), 3);
 	/* re-sent: no longer stale */
 	struct nk_prefix p0 = pfx(ps[0]);
 	uint32_t id = rib_attr_intern(r, &a, NULL);
@@ -717,7 +720,7 @@ test_watch_graceful_restart(void **state)
 	assert_string_equal(log.name[0], "session_up");
 
 	/* restarting: the session goes, the routes stay (stale) */
-	watch_peer_graceful(w, &pa, 65010, 120);
+	watch_peer_graceful(w, &pa, 65010, 120, 3);
 	feed_state(w, "10.0.0.1", 65010, 6, 1, 20);
 	assert_int_equal(log.n, n0 + 1);
 	assert_string_equal(log.name[n0], "session_down");
@@ -762,12 +765,33 @@ test_watch_graceful_restart(void **state)
 	/* no restart time (the session ended with a NOTIFICATION): the
 	 * routes go with the session */
 	size_t n1 = log.n;
-	watch_peer_graceful(w, &pa, 65010, 0);
+	watch_peer_graceful(w, &pa, 65010, 0, 3);
 	feed_state(w, "10.0.0.1", 65010, 6, 1, 300);
 	assert_string_equal(log.name[n1], "session_down");
 	assert_false(log.gr[n1]);
 	assert_string_equal(log.name[n1 + 1], "unreachable");
 	assert_int_equal(route_of(w, "192.0.2.0/24", 0), 0);
+
+	/* a capability that lists IPv4 only: IPv6 goes with the session */
+	feed_state(w, "10.0.0.1", 65010, 5, 6, 400);
+	feed(w, NK_MRT_E_ANNOUNCE, "10.0.0.1", 65010, "192.0.2.0/24", &a, 401);
+	feed(w, NK_MRT_E_ANNOUNCE, "10.0.0.1", 65010, "2001:db8::/32", &a, 401);
+	size_t n2 = log.n;
+	watch_peer_graceful(w, &pa, 65010, 120, 1);
+	feed_state(w, "10.0.0.1", 65010, 6, 1, 402);
+	assert_string_equal(log.name[n2], "session_down");
+	assert_true(log.gr[n2]);
+	assert_int_equal(log.stale[n2], 1);
+	assert_non_null(strstr(log.detail[n2],
+	    "graceful restart: 1 routes kept as stale for up to 120 s"));
+	assert_string_equal(log.name[n2 + 1], "unreachable");
+	assert_non_null(strstr(log.detail[n2 + 1],
+	    "(session down: IPv6 unicast not in its graceful-restart "
+	    "capability)"));
+	assert_int_not_equal(route_of(w, "192.0.2.0/24", 0), 0);
+	assert_int_equal(route_of(w, "2001:db8::/32", 0), 0);
+	watch_peer(w, 0, &pi);
+	assert_int_equal(pi.n_routes, 1);
 	watch_free(w);
 }
 
