@@ -3,7 +3,8 @@
 # router with 4 customer radios (v4 + v6) whose replies the tower drops for
 # 2 s every 5 s, o1 with 10 % random loss, o2 losing replies 5..8 of every
 # 20, o3 delayed 30 +- 10 ms, o4 clean. Asserts: the correlated set is
-# exactly the customers with the tower router named as answering upstream;
+# the customers with the tower router named as answering upstream, o1
+# in one only where the correlation rule allows it (chance coincidences);
 # o2's sequential runs at the exact seqs; o1's loss counted as nft counted
 # it and never alarmed as sequential unless it really lost 3 in a row; the
 # tower router and o4 lose nothing; ICMP time exceeded names the router.
@@ -52,9 +53,16 @@ nk_expect lab-exit-warning "$(cat "$T/lab.rc" 2>/dev/null)" 1
 nk_expect lab-targets "$(jqs "$J" 'select(.event == "start") | .targets')" 18
 
 # correlated: one event per flap, every one exactly the 8 customers, the
-# tower router named and answering
+# tower router named and answering. o1 (10 % random loss on both of its
+# addresses) may join a set only as the tool's rule allows (correlate.h:
+# >= 3 loss moments within +-1 round of a member's, >= 0.7 of them both
+# ways, by episodes and by rounds). Next to a tower down 2 rounds in 5 the
+# +-1 round tolerance covers 4 rounds in 5, so random drops sometimes meet
+# it by chance in 30 rounds: o1 is checked against the rule, recomputed
+# from the probe record, and left out of the customer comparison.
 CUST="2001:db8:113::11,2001:db8:113::12,2001:db8:113::13,2001:db8:113::14,203.0.113.11,203.0.113.12,203.0.113.13,203.0.113.14"
-sets=$(jqs "$J" 'select(.event == "correlated_loss" and .group == "oak-harbor") | .targets | sort | join(",")' | sort -u)
+O1='select(. != "198.51.100.11" and . != "2001:db8:100::11")'
+sets=$(jqs "$J" "select(.event == \"correlated_loss\" and .group == \"oak-harbor\") | [.targets[] | $O1] | sort | join(\",\")" | sort -u)
 nk_expect corr-set-is-the-customers "$sets" "$CUST"
 n_ev=$(jqs "$J" 'select(.event == "correlated_loss" and .group == "oak-harbor")' -c | wc -l)
 [ "$n_ev" -ge 3 ] && [ "$n_ev" -le 6 ] && nk_pass "corr-one-event-per-flap ($n_ev)" ||
@@ -66,7 +74,55 @@ case "$text" in
 	nk_pass corr-text ;;
 *) nk_fail corr-text "$text" ;;
 esac
-nk_expect corr-never-tower-or-clean "$(jqs "$J" 'select(.event == "correlated_loss") | .targets[] | select(. == "203.0.113.1" or . == "198.51.100.14" or . == "198.51.100.11")' | wc -l)" 0
+# the tower router and o4 lose nothing: never in a set
+nk_expect corr-never-tower-or-clean "$(jqs "$J" 'select(.event == "correlated_loss") | .targets[] | select(. == "203.0.113.1" or . == "2001:db8:113::1" or . == "198.51.100.14" or . == "2001:db8:100::14")' | wc -l)" 0
+python3 - "$J" >"$T/o1-sets.txt" <<'PY'
+import json, sys
+O1 = ("198.51.100.11", "2001:db8:100::11")
+bits, events = {}, []
+for line in open(sys.argv[1]):
+    if not line.startswith("{"):
+        continue
+    j = json.loads(line)
+    if j["event"] == "probe":
+        bits.setdefault(j["target"], {})[j["seq"]] = j["status"] != "reply"
+    elif j["event"] == "correlated_loss":
+        events.append(j)
+def row(t, r):
+    return [bits.get(t, {}).get(i, False) for i in range(r + 1)]
+def runs(b):
+    return sum(1 for i, x in enumerate(b) if x and (i == 0 or not b[i - 1]))
+def near(b):
+    return [b[i] or (i > 0 and b[i - 1]) or (i + 1 < len(b) and b[i + 1]) for i in range(len(b))]
+def runs_touching(a, b):
+    r, nb = None, near(b)
+    r = [a[i] and nb[i] for i in range(len(a))]
+    grew = True
+    while grew:
+        grew = False
+        for i in range(len(a)):
+            if a[i] and not r[i] and ((i > 0 and r[i - 1]) or (i + 1 < len(a) and r[i + 1])):
+                r[i] = grew = True
+    return runs(r)
+def cover(a, b):
+    nb = near(b)
+    return sum(1 for i in range(len(a)) if a[i] and nb[i]) / max(1, sum(a))
+def linked(a, b):
+    shared = min(runs_touching(a, b), runs_touching(b, a))
+    ep = shared / max(1, runs(a), runs(b))
+    return shared >= 3 and min(ep, cover(a, b), cover(b, a)) >= 0.7
+for e in events:
+    for o in (t for t in e["targets"] if t in O1):
+        ok = any(linked(row(o, r), row(m, r))
+                 for r in range(e["last_round"] + 1, e["last_round"] + 4)
+                 for m in e["targets"] if m != o)
+        print(("by-rule " if ok else "UNEXPLAINED ") + o + " rounds %d-%d" % (e["first_round"], e["last_round"]))
+PY
+if grep -q UNEXPLAINED "$T/o1-sets.txt"; then
+	nk_fail corr-o1-only-by-rule "$(cat "$T/o1-sets.txt")"
+else
+	nk_pass "corr-o1-only-by-rule ($(grep -c by-rule "$T/o1-sets.txt") by chance)"
+fi
 nk_expect tower-router-lost "$(field "$J" 203.0.113.1 lost)" 0
 nk_expect clean-lost "$(field "$J" 198.51.100.14 lost)$(field "$J" 2001:db8:100::14 lost)" 00
 nk_expect clean-state "$(field "$J" 198.51.100.14 state)" OK
