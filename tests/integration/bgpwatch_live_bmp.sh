@@ -25,29 +25,7 @@ if ! bgp_lab_up; then
 fi
 T=$NK_TMP
 OUT=$T/bw.out
-cat >"$T/bw.conf" <<CONF
-# BMP only: no [collector], the upstreams are the router's peers
-[bmp]
-listen = 10.201.0.2:11019
-view = pre-policy
-
-[upstream A]
-peer = 10.201.0.2
-asn = 65030
-
-[upstream B]
-peer = 10.201.0.6
-asn = 65031
-
-[watch]
-prefix = 192.0.2.0/24
-prefix = 198.51.100.0/24
-CONF
-BWPID=$(nk_daemon_ns "$BGP_NS_C" bw "$BW" collect --config "$T/bw.conf" --json)
-nk_wait_for 5 grep -q "event=collector_started" "$T/bw.err" || {
-	nk_fail bmp-start "collector: $(cat "$T/bw.err")"
-	exit 1
-}
+bmp_collector_start bmp || exit 1
 cat >"$T/gobgpd.toml" <<TOML
 [global.config]
   as = 65020

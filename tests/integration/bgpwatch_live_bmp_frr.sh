@@ -26,25 +26,7 @@ if ! bgp_lab_up; then
 fi
 T=$NK_TMP
 OUT=$T/bw.out
-cat >"$T/bw.conf" <<CONF
-[bmp]
-listen = 10.201.0.2:11019
-view = pre-policy
-[upstream A]
-peer = 10.201.0.2
-asn = 65030
-[upstream B]
-peer = 10.201.0.6
-asn = 65031
-[watch]
-prefix = 192.0.2.0/24
-prefix = 198.51.100.0/24
-CONF
-BWPID=$(nk_daemon_ns "$BGP_NS_C" bw "$BW" collect --config "$T/bw.conf" --json)
-nk_wait_for 5 grep -q "event=collector_started" "$T/bw.err" || {
-	nk_fail frrbmp-start "collector: $(cat "$T/bw.err")"
-	exit 1
-}
+bmp_collector_start frrbmp || exit 1
 mkdir -p "$T/frr" && chmod 0777 "$T/frr"
 cat >"$T/frr/bgpd.conf" <<FRR
 frr defaults traditional

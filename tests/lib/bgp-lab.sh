@@ -184,6 +184,36 @@ bgp_exa_start() { # NAME NS
 		exabgp.daemon.daemonize=false exabgp "$NK_TMP/exa-$1.conf" >/dev/null
 }
 
+# The BMP-only collector of the BMP labs in namespace C: listens on
+# 10.201.0.2:11019 (pre-policy), upstreams A and B are the router's peers.
+# Sets BWPID; its JSON goes to $NK_TMP/bw.out. Returns 1 (after nk_fail
+# TAG-start) when it does not start.
+bmp_collector_start() { # TAG
+	cat >"$NK_TMP/bw.conf" <<CONF
+# BMP only: no [collector], the upstreams are the router's peers
+[bmp]
+listen = 10.201.0.2:11019
+view = pre-policy
+
+[upstream A]
+peer = 10.201.0.2
+asn = 65030
+
+[upstream B]
+peer = 10.201.0.6
+asn = 65031
+
+[watch]
+prefix = 192.0.2.0/24
+prefix = 198.51.100.0/24
+CONF
+	BWPID=$(nk_daemon_ns "$BGP_NS_C" bw "$(nk_bin bgpwatch)" collect --config "$NK_TMP/bw.conf" --json)
+	nk_wait_for 5 grep -q "event=collector_started" "$NK_TMP/bw.err" || {
+		nk_fail "$1-start" "collector: $(cat "$NK_TMP/bw.err")"
+		return 1
+	}
+}
+
 bmp_scenario() { # TAG SENDER; the collector's JSON in $OUT, log in $NK_TMP/bw.err
 	local tag=$1 sender=$2 n
 	if nk_wait_for 40 bgp_has "$OUT" bmp_router_up "$sender"; then
