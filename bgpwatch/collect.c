@@ -1033,7 +1033,9 @@ on_open(struct sess *s, const uint8_t *body, size_t len, int64_t now_ns)
 		(void)snprintf(why, sizeof(why),
 		    "stale after graceful restart: the peer came back without "
 		    "forwarding state for %s",
-		    f == NK_BGP_FAM_IPV4 ? "IPv4 unicast" : "IPv6 unicast");
+		    afi_safi_name(f == NK_BGP_FAM_IPV4 ? NK_AFI_IPV4
+						      : NK_AFI_IPV6,
+			NK_SAFI_UNICAST));
 		(void)gr_flush(
 		    s, f == NK_BGP_FAM_IPV4 ? AF_INET : AF_INET6, why);
 	}

@@ -1019,7 +1019,7 @@ struct clear_ctx {
 	void *arg;
 	size_t n;
 	enum clear_mode mode;
-	int family; /* not CLEAR_ALL: AF_INET/AF_INET6, 0 both */
+	int family; /* AF_INET/AF_INET6, 0 both */
 };
 
 static int
@@ -1028,8 +1028,7 @@ clear_one(void *arg, const struct nk_prefix *p, const struct rib_route *routes,
 {
 	struct clear_ctx *c = arg;
 
-	if (c->mode != CLEAR_ALL && c->family != 0 &&
-	    p->addr.family != c->family)
+	if (c->family != 0 && p->addr.family != c->family)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		if (routes[i].peer != c->peer || routes[i].attr == 0)
@@ -1057,10 +1056,10 @@ clear_one(void *arg, const struct nk_prefix *p, const struct rib_route *routes,
 }
 
 size_t
-rib_peer_clear(
-    struct rib *r, uint16_t peer, uint32_t ts, rib_peer_down_cb cb, void *arg)
+rib_peer_clear(struct rib *r, uint16_t peer, int family, uint32_t ts,
+    rib_peer_down_cb cb, void *arg)
 {
-	struct clear_ctx c = {r, peer, ts, cb, arg, 0, CLEAR_ALL, 0};
+	struct clear_ctx c = {r, peer, ts, cb, arg, 0, CLEAR_ALL, family};
 	(void)rib_walk(r, clear_one, &c);
 	return c.n;
 }

@@ -91,12 +91,13 @@ typedef int (*rib_walk_cb)(void *arg, const struct nk_prefix *p,
     const struct rib_route *routes, size_t n);
 int rib_walk(const struct rib *r, rib_walk_cb cb, void *arg);
 
-/* Withdraw every route of a peer (session down); cb sees each prefix
- * before the change (NULL cb allowed). Returns the number withdrawn. */
+/* Withdraw every route of a peer (session down) in one address family
+ * (AF_INET, AF_INET6; 0: both); cb sees each prefix before the change
+ * (NULL cb allowed). Returns the number withdrawn. */
 typedef void (*rib_peer_down_cb)(
     void *arg, const struct nk_prefix *p, uint32_t old_attr);
-size_t rib_peer_clear(
-    struct rib *r, uint16_t peer, uint32_t ts, rib_peer_down_cb cb, void *arg);
+size_t rib_peer_clear(struct rib *r, uint16_t peer, int family, uint32_t ts,
+    rib_peer_down_cb cb, void *arg);
 
 /*
  * Graceful restart (RFC 4724 §4.2): mark every announced route of a peer

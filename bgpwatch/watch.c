@@ -911,8 +911,7 @@ state_change(struct watch *w, const struct nk_mrt_elem *e, int pi)
 				     "graceful-restart capability"
 				   : "session down: IPv6 unicast not in its "
 				     "graceful-restart capability"};
-			(void)rib_peer_mark_stale(w->rib, (uint16_t)pi, fam);
-			size_t n = rib_peer_sweep_stale(
+			size_t n = rib_peer_clear(
 			    w->rib, (uint16_t)pi, fam, e->ts, peer_down_one, &d);
 			peer->n_routes =
 			    peer->n_routes > n ? peer->n_routes - n : 0;
@@ -924,7 +923,7 @@ state_change(struct watch *w, const struct nk_mrt_elem *e, int pi)
 	}
 	struct down_ctx d = {w, e, pi, "session down"};
 	size_t n =
-	    rib_peer_clear(w->rib, (uint16_t)pi, e->ts, peer_down_one, &d);
+	    rib_peer_clear(w->rib, (uint16_t)pi, 0, e->ts, peer_down_one, &d);
 	peer->n_routes = peer->n_routes > n ? peer->n_routes - n : 0;
 	visibility(w, peer, e->ts, e);
 }

@@ -270,9 +270,9 @@ mp_state_load(const char *path, const char *key, struct mp_inventory *out,
 {
 	FILE *f = fopen(path, "r");
 
-	snprintf(out->key, sizeof(out->key), "%s", key);
-	out->uidvalidity = out->uidnext = -1;
 	if (f == NULL) {
+		snprintf(out->key, sizeof(out->key), "%s", key);
+		out->uidvalidity = out->uidnext = -1;
 		if (errno == ENOENT)
 			return 1;
 		nk_err_set(err, "state %s: %s", path, strerror(errno));

@@ -143,7 +143,7 @@ test_tree_lookup(void **state)
 	uint32_t id = rib_attr_intern(r, &a, &nh);
 	assert_int_equal(rib_set(r, &q, 0, 0, id, 300, &old, &flaps), 0);
 	assert_int_equal(flaps, 1);
-	assert_int_equal(rib_peer_clear(r, 0, 400, NULL, NULL), 9);
+	assert_int_equal(rib_peer_clear(r, 0, 0, 400, NULL, NULL), 9);
 	struct rib_stats st;
 	rib_stats(r, &st);
 	assert_int_equal(st.n_routes, 0);
@@ -356,7 +356,7 @@ test_prune(void **state)
 	rib_stats(r, &st);
 	assert_int_equal(st.n_prefixes, N);
 	/* peer 1 goes away: all its routes withdrawn at t=20 */
-	assert_int_equal(rib_peer_clear(r, 1, 20, NULL, NULL), N);
+	assert_int_equal(rib_peer_clear(r, 1, 0, 20, NULL, NULL), N);
 	rib_stats(r, &st);
 	assert_int_equal(st.n_withdrawn, N);
 	assert_int_equal(rib_prune(r, 110), 0); /* inside the window */
