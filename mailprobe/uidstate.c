@@ -271,11 +271,12 @@ mp_state_load(const char *path, const char *key, struct mp_inventory *out,
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL) {
+		int e = errno;
 		snprintf(out->key, sizeof(out->key), "%s", key);
 		out->uidvalidity = out->uidnext = -1;
-		if (errno == ENOENT)
+		if (e == ENOENT)
 			return 1;
-		nk_err_set(err, "state %s: %s", path, strerror(errno));
+		nk_err_set(err, "state %s: %s", path, strerror(e));
 		return -1;
 	}
 	int rc = mp_state_read(f, path, key, out, err);
